@@ -1,0 +1,219 @@
+"""qkanim: animate how self-attention turns words into query and key values.
+
+Run from the repository root as ``python cli.py COMMAND``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+import qkmath
+from qkmath.export import FORMATS, render_values
+from scenes.registry import DEFAULT_SCENE, SCENES
+
+QUALITIES = ("low", "medium", "high", "4k")
+VIDEO_FORMATS = ("mp4", "webm", "gif", "mov", "png")
+
+
+class InputError(click.ClickException):
+    """A user mistake: one line on stderr and exit status 2."""
+
+    exit_code = 2
+
+
+class OneLineGroup(click.Group):
+    """A group whose usage errors are one line, like every other error."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as error:
+            raise _one_line(error) from None
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as error:
+            raise _one_line(error) from None
+
+
+def _one_line(error: click.UsageError) -> InputError:
+    command = error.ctx.command_path if error.ctx else "cli.py"
+    return InputError(f"{error.format_message()} (see: {command} --help)")
+
+
+def lesson_options(function):
+    """The options that choose a lesson, shared by every command."""
+    function = click.option(
+        "--seed",
+        type=click.IntRange(min=0),
+        default=None,
+        help="Seed for the numbers the lesson leaves out (default: the "
+        "lesson's own seed, else 0).",
+    )(function)
+    function = click.option(
+        "--words",
+        metavar="TEXT",
+        help="Words of the lesson, separated by spaces. Without --lesson, "
+        "their embeddings and weights are drawn from --seed.",
+    )(function)
+    function = click.option(
+        "--lesson",
+        "lesson_path",
+        type=click.Path(path_type=Path),
+        help='JSON lesson file (see README). Default: the "Let\'s go" lesson.',
+    )(function)
+    return function
+
+
+def load_example(
+    lesson_path: Path | None, words: str | None, seed: int | None
+) -> qkmath.WorkedExample:
+    """Build the worked example the options describe, or raise InputError.
+
+    With no option this is the default lesson; ``--words`` alone or
+    ``--seed`` alone draws the numbers of new words (or of "Let's go") from
+    the seed; with ``--lesson``, ``--words`` renames the lesson's words.
+    """
+    try:
+        if lesson_path is not None:
+            data = qkmath.read_lesson_data(lesson_path)
+        elif words is None and seed is None:
+            data = qkmath.DEFAULT_LESSON
+        else:
+            data = {"words": list(qkmath.DEFAULT_LESSON["words"])}
+        if words is not None and isinstance(data, dict):
+            if not words.split():
+                raise qkmath.LessonError("--words is empty: give at least one word")
+            data = {**data, "words": words.split()}
+        return qkmath.compute(qkmath.lesson_from_mapping(data, seed=seed))
+    except qkmath.LessonError as error:
+        raise InputError(str(error)) from None
+
+
+@click.group(cls=OneLineGroup, context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Animate how self-attention turns words into query and key values.
+
+    The default lesson is the two words "Let's go". Every number shown comes
+    from the qkmath package; `values` prints them all.
+    """
+
+
+@cli.command()
+@lesson_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(list(FORMATS)),
+    default="table",
+    show_default=True,
+    help="table for a terminal, json (exact, full precision), csv, "
+    "or markdown and latex to paste into lesson material.",
+)
+@click.option(
+    "--decimals",
+    type=click.IntRange(0, 12),
+    default=2,
+    show_default=True,
+    help="Decimal places of every number (not used by json).",
+)
+def values(lesson_path, words, seed, fmt, decimals) -> None:
+    """Print every value of the lesson, step by step."""
+    example = load_example(lesson_path, words, seed)
+    click.echo(render_values(example, fmt, decimals), nl=False)
+
+
+@cli.command(name="list")
+def list_scenes() -> None:
+    """List the scenes with what each one shows."""
+    width = max(len(info.name) for info in SCENES)
+    for info in SCENES:
+        click.echo(f"{info.name.ljust(width)}  {info.description}")
+
+
+@cli.command()
+@click.argument(
+    "scene_names",
+    metavar="[SCENE]...",
+    nargs=-1,
+    type=click.Choice([info.name for info in SCENES]),
+)
+@click.option(
+    "--all", "render_all", is_flag=True, help="Render every scene (see `list`)."
+)
+@lesson_options
+@click.option(
+    "--quality",
+    type=click.Choice(QUALITIES),
+    default="low",
+    show_default=True,
+    help="low 480p15, medium 720p30, high 1080p60, 4k 2160p60.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(VIDEO_FORMATS),
+    default="mp4",
+    show_default=True,
+    help="Video format; png writes the last frame only.",
+)
+@click.option(
+    "--transparent",
+    is_flag=True,
+    help="Transparent background (webm, mov or png only).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("media"),
+    show_default=True,
+    help="Folder for the finished files, named <Scene>.<format>.",
+)
+@click.option("--verbose", is_flag=True, help="Show Manim's own logs and bars.")
+def render(
+    scene_names,
+    render_all,
+    lesson_path,
+    words,
+    seed,
+    quality,
+    fmt,
+    transparent,
+    out_dir,
+    verbose,
+) -> None:
+    """Render scenes to DIR/<Scene>.<format> (default: AttentionLesson).
+
+    Prints each written path on stdout, one per line.
+    """
+    if render_all:
+        names = [info.name for info in SCENES]
+    else:
+        names = list(dict.fromkeys(scene_names)) or [DEFAULT_SCENE]
+    if transparent and fmt in ("mp4", "gif"):
+        raise InputError(
+            f"--transparent does not work with {fmt}: use --format webm, mov or png"
+        )
+    example = load_example(lesson_path, words, seed)
+    from scenes.render import RenderError, RenderJob, render_scenes
+
+    job = RenderJob(example, quality, fmt, transparent, out_dir, verbose)
+    try:
+        for path in render_scenes(names, job):
+            click.echo(str(path))
+    except RenderError as error:
+        raise InputError(str(error)) from None
+
+
+def main() -> None:
+    """Entry point with the process exit code of the command."""
+    cli.main(prog_name="cli.py")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
