@@ -16,6 +16,8 @@ __all__ = [
     "WeightedSums",
     "attention_weights",
     "causal_mask",
+    "position_divisors",
+    "positional_curve",
     "positional_encoding",
     "project",
     "scaled_scores",
@@ -65,12 +67,43 @@ def positional_encoding(n_positions: int, d_model: int) -> np.ndarray:
             "positional_encoding needs n_positions >= 0 and d_model >= 1, "
             f"got {n_positions} and {d_model}"
         )
-    positions = np.arange(n_positions, dtype=float)[:, np.newaxis]
+    positions = np.arange(n_positions, dtype=float)
+    return np.stack(
+        [positional_curve(positions, d_model, j) for j in range(d_model)], axis=-1
+    ).reshape(n_positions, d_model)
+
+
+def position_divisors(d_model: int) -> np.ndarray:
+    """The divisor of the position in each column of the encoding.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(d_model,)``: ``10000 ** (2i / d_model)`` for columns ``2i`` and
+        ``2i + 1``.
+
+    Examples
+    --------
+    >>> position_divisors(4).tolist()
+    [1.0, 1.0, 100.0, 100.0]
+    """
     pair_index = np.arange(d_model) // 2
-    rates = 10000.0 ** (-(2 * pair_index) / d_model)
-    angles = positions * rates
-    is_sine = np.arange(d_model) % 2 == 0
-    return np.where(is_sine, np.sin(angles), np.cos(angles))
+    return 10000.0 ** (2 * pair_index / d_model)
+
+
+def positional_curve(positions: np.ndarray | float, d_model: int, column: int):
+    """Column ``column`` of the positional encoding at any (real) positions.
+
+    This is the curve that the encoding samples at whole positions: a sine
+    for even columns, a cosine for odd ones.
+
+    Examples
+    --------
+    >>> float(positional_curve(1.0, 2, 1).round(3))
+    0.54
+    """
+    angle = np.asarray(positions, dtype=float) / position_divisors(d_model)[column]
+    return np.sin(angle) if column % 2 == 0 else np.cos(angle)
 
 
 @dataclass(frozen=True)

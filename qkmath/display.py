@@ -15,7 +15,7 @@ never shown an equality that the shown numbers contradict.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 __all__ = [
     "DEFAULT_DECIMALS",
@@ -52,7 +52,10 @@ def _decimal(text: str) -> Decimal:
 
 def _relation(exact: Decimal, result: str) -> str:
     target = _decimal(result)
-    rounded = exact.quantize(target) if target.as_tuple().exponent < 0 else exact
+    with localcontext() as context:
+        context.prec = 100
+        exponent = target.as_tuple().exponent
+        rounded = exact.quantize(target) if exponent <= 0 else exact
     return "=" if rounded == target else "\u2248"
 
 
@@ -73,10 +76,12 @@ def dot_relation(left: Sequence[str], right: Sequence[str], result: str) -> str:
     >>> dot_relation(["1.34"], ["2.00"], "2.69")
     '≈'
     """
-    exact = sum(
-        (_decimal(a) * _decimal(b) for a, b in zip(left, right, strict=True)),
-        Decimal(0),
-    )
+    with localcontext() as context:
+        context.prec = 100
+        exact = sum(
+            (_decimal(a) * _decimal(b) for a, b in zip(left, right, strict=True)),
+            Decimal(0),
+        )
     return _relation(exact, result)
 
 
@@ -88,4 +93,7 @@ def sum_relation(terms: Sequence[str], result: str) -> str:
     >>> sum_relation(["1.87", "0.00"], "1.87"), sum_relation(["0.55", "0.55"], "1.11")
     ('=', '≈')
     """
-    return _relation(sum((_decimal(t) for t in terms), Decimal(0)), result)
+    with localcontext() as context:
+        context.prec = 100
+        exact = sum((_decimal(t) for t in terms), Decimal(0))
+    return _relation(exact, result)

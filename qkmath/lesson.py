@@ -68,6 +68,9 @@ EMBEDDING_RANGE = 2.0
 WEIGHT_RANGE = 1.5
 """Drawn weights are uniform in [-WEIGHT_RANGE, WEIGHT_RANGE]."""
 
+MAX_MAGNITUDE = 1e15
+"""Largest number a lesson may hold: past it, floats lose the decimals shown."""
+
 MATRIX_NAMES = ("query", "key", "value")
 """The weight matrices of one head, in the order they are drawn."""
 
@@ -336,6 +339,9 @@ def parse_json(text: str, source: str) -> Any:
             f"{source} is not valid JSON: {error.msg} at line {error.lineno}, "
             f"column {error.colno}"
         ) from None
+    except ValueError:
+        # json refuses integers of more than 4300 digits this way
+        raise LessonError(f"{source} holds a number too long to read") from None
     except RecursionError:
         raise LessonError(f"{source} is nested too deeply to read") from None
 
@@ -461,12 +467,19 @@ def _matrix(value: Any, name: str) -> np.ndarray:
                     f"{name}: row {index + 1}, column {column + 1} is "
                     f"{json.dumps(number)}, not a number"
                 )
-            if not math.isfinite(number) or abs(number) > 1e15:
+            if not _finite_and_small(number):
                 raise LessonError(
                     f"{name}: row {index + 1}, column {column + 1} is "
-                    f"{number}; numbers must be finite and below 1e15"
+                    f"{str(number)[:20]}; numbers must be finite and at most 1e15"
                 )
     return np.array(value, dtype=float)
+
+
+def _finite_and_small(number: float) -> bool:
+    try:
+        return math.isfinite(float(number)) and abs(number) <= MAX_MAGNITUDE
+    except OverflowError:
+        return False
 
 
 def _check_shape(array: np.ndarray, expected: tuple, name: str) -> None:

@@ -1,0 +1,241 @@
+"""What every scene shares: how it gets its lesson, and builders of the
+mobjects that show words, numbers, vectors and formulas.
+
+Builders return mobjects or animations; scenes decide when to play them.
+Numbers are always written by :func:`make_number`, from values computed by
+``qkmath`` and formatted by :func:`qkmath.shown`, never computed here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from functools import cache
+
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    FadeOut,
+    Line,
+    MathTex,
+    Mobject,
+    RoundedRectangle,
+    Scene,
+    TexTemplate,
+    Text,
+    VGroup,
+    VMobject,
+    config,
+)
+
+import qkmath
+from scenes import style
+
+LESSON_ENV = "QKANIM_LESSON"
+"""Environment variable naming a lesson file for scenes rendered by
+Manim's own ``manim`` command; ``cli.py`` hands the lesson over directly."""
+
+SECTION_SEPARATOR = ": "
+"""Between a scene's name and a step's name in a combined video."""
+
+
+def example_from_environment() -> qkmath.WorkedExample:
+    """The lesson named by ``$QKANIM_LESSON``, else the default lesson."""
+    path = os.environ.get(LESSON_ENV)
+    lesson = qkmath.load_lesson(path) if path else qkmath.default_lesson()
+    return qkmath.compute(lesson)
+
+
+class LessonScene(Scene):
+    """A scene that shows one worked example.
+
+    Parameters
+    ----------
+    example
+        The values to show. Default: the lesson of ``$QKANIM_LESSON`` or the
+        default "Let's go" lesson, read when the scene is created.
+    section_prefix
+        Put before each section name; a combined lesson uses it to say
+        which part a section belongs to.
+    """
+
+    def __init__(
+        self,
+        example: qkmath.WorkedExample | None = None,
+        section_prefix: str = "",
+        **kwargs,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.example = example if example is not None else example_from_environment()
+        self.section_prefix = section_prefix
+        self.shown_texts: list[str] = []
+
+    def setup(self) -> None:
+        self.camera.background_color = style.BACKGROUND_COLOR
+        if config.transparent:
+            self.camera.background_opacity = 0
+
+    def step(self, name: str) -> None:
+        """Start a named section: one chapter of the video."""
+        self.next_section(self.section_prefix + name)
+
+    def play(self, *args, **kwargs) -> None:
+        super().play(*args, **kwargs)
+        self._record_texts()
+
+    def add(self, *mobjects: Mobject) -> Scene:
+        result = super().add(*mobjects)
+        self._record_texts(mobjects)
+        return result
+
+    def _record_texts(self, mobjects: Iterable[Mobject] | None = None) -> None:
+        """Keep every text put on screen, so tests can check the numbers."""
+        for mobject in self.mobjects if mobjects is None else mobjects:
+            for part in mobject.get_family():
+                text = getattr(part, "qk_text", None)
+                if text is not None:
+                    self.shown_texts.append(text)
+
+    def clear_screen(self, run_time: float = 0.6) -> None:
+        """Fade out everything on screen."""
+        if self.mobjects:
+            self.play(FadeOut(*self.mobjects), run_time=run_time)
+
+
+# ---------------------------------------------------------------- builders
+
+
+@cache
+def tex_template() -> TexTemplate:
+    """LaTeX template with the ``article`` class.
+
+    Manim's default (``standalone``) needs texlive-latex-extra; this one
+    needs only texlive-latex-base and gives formulas of the same size.
+    """
+    return TexTemplate(
+        documentclass=r"\documentclass[12pt]{article}",
+        preamble="\\usepackage{amsmath}\n\\usepackage{amssymb}\n"
+        "\\pagestyle{empty}",
+    )
+
+
+def make_text(
+    text: str, color: str = style.TEXT_COLOR, size: int = style.LABEL_SIZE
+) -> Text:
+    """A line of text, written as typed (no markup, no LaTeX)."""
+    mobject = Text(text, font=style.FONT, font_size=size, color=color)
+    mobject.qk_text = text
+    return mobject
+
+
+def make_title(text: str) -> Text:
+    """A scene title at the top edge."""
+    return make_text(text, size=style.TITLE_SIZE).to_edge(UP, buff=0.35)
+
+
+def make_word(word: str, size: int = style.LABEL_SIZE) -> VGroup:
+    """A word as typed, shrunk if it is wider than ``MAX_WORD_WIDTH``.
+
+    The label's height runs from ascender to descender whatever the letters,
+    so that words placed at the same height share a baseline.
+    """
+    strut_text = "Ag"
+    full = Text(strut_text + word, font=style.FONT, font_size=size,
+                color=style.TEXT_COLOR)
+    glyphs = VGroup(*full.submobjects[len(strut_text):])
+    if len(glyphs) == 0:
+        glyphs = VGroup(*full.submobjects)
+    strut = Line(
+        [glyphs.get_x(), full.get_top()[1], 0],
+        [glyphs.get_x(), full.get_bottom()[1], 0], stroke_opacity=0,
+    )
+    label = VGroup(strut, glyphs)
+    label.qk_text = word
+    if label.width > style.MAX_WORD_WIDTH:
+        label.scale_to_fit_width(style.MAX_WORD_WIDTH)
+    return label
+
+
+def make_number(
+    value: float, color: str = style.TEXT_COLOR, size: int = style.NUMBER_SIZE
+) -> Text:
+    """A value as shown on screen (see :mod:`qkmath.display`)."""
+    return make_text(qkmath.shown(value), color=color, size=size)
+
+
+def make_vector(
+    values: Sequence[float], color: str, size: int = style.NUMBER_SIZE
+) -> VGroup:
+    """A row of values in brackets; ``vector.entries`` holds the numbers."""
+    entries = VGroup(*(make_number(v, color, size) for v in values))
+    cell = max(entry.width for entry in entries) + 0.25
+    for index, entry in enumerate(entries):
+        entry.move_to(RIGHT * index * cell)
+    height = max(entry.height for entry in entries) + 0.2
+    left = _bracket(height, 1).next_to(entries, LEFT, buff=0.12)
+    right = _bracket(height, -1).next_to(entries, RIGHT, buff=0.12)
+    vector = VGroup(left, entries, right)
+    vector.entries = entries
+    return vector
+
+
+def _bracket(height: float, side: int) -> VMobject:
+    arm = 0.1 * side
+    bracket = VMobject(stroke_color=style.MUTED_COLOR, stroke_width=2)
+    bracket.set_points_as_corners(
+        [[arm, height / 2, 0], [0, height / 2, 0], [0, -height / 2, 0],
+         [arm, -height / 2, 0]]
+    )
+    return bracket
+
+
+def make_node(value: float | None, color: str, width: float = 1.1) -> VGroup:
+    """A box holding one value (empty when ``value`` is None)."""
+    box = RoundedRectangle(
+        corner_radius=0.12, width=width, height=0.7, stroke_color=color,
+        stroke_width=3, fill_color=style.BACKGROUND_COLOR, fill_opacity=1,
+    )
+    node = VGroup(box)
+    node.box = box
+    if value is not None:
+        node.add(make_number(value, color).move_to(box))
+    return node
+
+
+def node_width(values: Iterable[float]) -> float:
+    """Width of a box that holds the widest of ``values``."""
+    return max(make_number(v).width for v in values) + 0.4
+
+
+def make_formula(*parts: str, size: float = 36) -> MathTex:
+    """A LaTeX formula, compiled with the project's template."""
+    return MathTex(*parts, tex_template=tex_template(), font_size=size,
+                   color=style.TEXT_COLOR)
+
+
+def tex_number(value: float) -> str:
+    """A value written for LaTeX, with the same digits as on screen."""
+    return qkmath.shown(value, minus="-")
+
+
+def tex_matrix(matrix: Sequence[Sequence[float]]) -> str:
+    """A ``bmatrix`` of values, for one LaTeX compile per matrix."""
+    rows = (" & ".join(tex_number(v) for v in row) for row in matrix)
+    return r"\begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"
+
+
+def fit_width(mobject: Mobject, width: float) -> Mobject:
+    """Shrink ``mobject`` to ``width`` if it is wider; never enlarge."""
+    if mobject.width > width:
+        mobject.scale_to_fit_width(width)
+    return mobject
+
+
+def column(mobjects: Sequence[Mobject], spacing: float) -> VGroup:
+    """Mobjects stacked top to bottom, centred, ``spacing`` apart."""
+    group = VGroup(*mobjects)
+    for index, mobject in enumerate(mobjects):
+        mobject.move_to(DOWN * index * spacing)
+    return group.move_to([0, 0, 0])

@@ -1,0 +1,351 @@
+"""Steps 2 and 3: weighted sums that turn position-encoded values into query
+values and key values.
+
+The query scene and the key scene are one construction; they differ only by
+the :class:`Projection` each names as a class attribute.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    FadeIn,
+    FadeOut,
+    Line,
+    ReplacementTransform,
+    TransformFromCopy,
+    VGroup,
+    Write,
+)
+
+import qkmath
+from scenes import style
+from scenes.common import (
+    LessonScene,
+    column,
+    fit_width,
+    make_formula,
+    make_node,
+    node_width,
+    make_number,
+    make_text,
+    make_title,
+    make_vector,
+    make_word,
+    tex_matrix,
+)
+
+INPUT_X = -3.6
+"""Centre of the column of position-encoded values."""
+
+OUTPUT_X = 1.2
+"""Centre of the column of results."""
+
+NODES_Y = 0.7
+"""Height of the middle of both columns."""
+
+NODE_SPACING = 1.2
+"""Vertical distance between two values of a column."""
+
+EQUATION_Y = -2.3
+"""Height of the written-out weighted sum."""
+
+CAPTION_Y = -3.35
+"""Height of the sentence that says what is being computed."""
+
+TABLE_LEFT = 3.0
+"""Left edge of the table of finished results."""
+
+WEIGHT_POSITION = 0.28
+"""Where along a connection its weight is written (0 = at the input)."""
+
+
+@dataclass(frozen=True)
+class Projection:
+    """What makes a query scene a query scene.
+
+    Attributes
+    ----------
+    name
+        ``"query"``, ``"key"`` or ``"value"``: which weights of the head.
+    plural
+        How the results are called on screen ("query values").
+    color
+        The colour of these results in every scene.
+    letter
+        The matrix of results in the paper's notation ("Q").
+    """
+
+    name: str
+    plural: str
+    color: str
+    letter: str
+
+    @property
+    def weights_tex(self) -> str:
+        return rf"W_{{{self.letter}}}"
+
+
+QUERY = Projection("query", "query values", style.QUERY_COLOR, "Q")
+KEY = Projection("key", "key values", style.KEY_COLOR, "K")
+VALUE = Projection("value", "value vectors", style.VALUE_COLOR, "V")
+
+
+class ProjectionPart:
+    """The steps of one projection, played on any lesson scene."""
+
+    def __init__(self, scene: LessonScene, projection: Projection) -> None:
+        self.scene = scene
+        self.example = scene.example
+        self.projection = projection
+        self.head = scene.example.heads[0]
+        self.sums = self.head.projection(projection.name)
+
+    def play(self) -> None:
+        self.show_network()
+        for token in range(self.example.n_tokens):
+            self.compute_word(token, detailed=token == 0)
+        self.show_matrix_form()
+
+    # ------------------------------------------------------------ steps
+
+    def show_network(self) -> None:
+        self.scene.step("Weighted connections")
+        # Show the inputs, the empty results and the connections between them
+        p = self.projection
+        title = make_title(p.plural.capitalize()).set_color(p.color)
+        d_model, d_head = self.sums.weights.shape
+        width = node_width([*self.sums.inputs.flat, *self.sums.totals.flat])
+        self.inputs = column([make_node(None, style.ENCODED_COLOR, width)
+                              for _ in range(d_model)], NODE_SPACING)
+        self.inputs.move_to([INPUT_X, NODES_Y, 0])
+        self.outputs = column([make_node(None, p.color, width)
+                               for _ in range(d_head)], NODE_SPACING)
+        self.outputs.move_to([OUTPUT_X, NODES_Y, 0])
+        self.lines = [[Line(i.get_right(), o.get_left(), stroke_width=2,
+                            color=style.WEIGHT_COLOR, stroke_opacity=0.35)
+                       for o in self.outputs] for i in self.inputs]
+        input_header = make_text("position-encoded", style.ENCODED_COLOR,
+                                 style.SMALL_SIZE)
+        input_header.next_to(self.inputs, UP, buff=0.3)
+        output_header = make_text(p.plural, p.color, style.SMALL_SIZE)
+        output_header.next_to(self.outputs, UP, buff=0.3).match_y(input_header)
+        self.table = VGroup()
+        self.table_header = make_text(f"{p.plural} of each word", p.color,
+                                       style.SMALL_SIZE)
+        self.table_header.move_to([TABLE_LEFT, 0, 0], aligned_edge=LEFT)
+        self.table_header.match_y(input_header)
+        self.word = None
+        self.values = None
+        self.title = title
+
+        self.scene.play(FadeIn(title), FadeIn(self.inputs), FadeIn(self.outputs),
+                        FadeIn(input_header))
+        self.scene.play(*(Write(line) for row in self.lines for line in row),
+                        FadeIn(output_header))
+        self.scene.wait(style.SHORT_PAUSE)
+
+    def compute_word(self, token: int, detailed: bool) -> None:
+        word = self.example.words[token]
+        self.scene.step(f"{self.projection.plural.capitalize()} of {word}")
+        # Bring in this word's position-encoded values
+        self._show_inputs(token)
+        results = []
+        for output in range(self.sums.weights.shape[1]):
+            results.append(self._weighted_sum(token, output, detailed))
+        # Name the results and keep them in the table
+        self._store_results(token, results)
+        self.scene.wait(style.SHORT_PAUSE if not detailed else style.STEP_PAUSE)
+
+    def show_matrix_form(self) -> None:
+        self.scene.step("Matrix form")
+        # The same numbers in the paper's notation: Q = X W_Q
+        p = self.projection
+        x = self.sums.inputs
+        relation = self._matrix_relation()
+        symbolic = make_formula(p.letter, "=", "X", p.weights_tex, size=60)
+        symbolic[0].set_color(p.color)
+        symbolic[2].set_color(style.ENCODED_COLOR)
+        symbolic[3].set_color(style.WEIGHT_COLOR)
+        numeric = make_formula(
+            tex_matrix(x), tex_matrix(self.sums.weights), relation,
+            tex_matrix(self.sums.totals), size=48,
+        )
+        numeric[0].set_color(style.ENCODED_COLOR)
+        numeric[1].set_color(style.WEIGHT_COLOR)
+        numeric[3].set_color(p.color)
+        words = VGroup(*(make_word(w, style.SMALL_SIZE) for w in self.example.words))
+        symbolic.move_to([0, 2.2, 0])
+        fit_width(numeric, 11.8).move_to([0.7, -0.2, 0])
+        top, bottom = numeric[0].get_top()[1] - 0.15, numeric[0].get_bottom()[1] + 0.15
+        step = (top - bottom) / len(words)
+        for index, label in enumerate(words):
+            label.scale_to_fit_height(min(label.height, step * 0.8))
+            label.next_to(numeric[0], LEFT, buff=0.25)
+            label.set_y(top - step * (index + 0.5))
+        caption = make_text(
+            f"each row of X (one word) times each column of the {p.name} "
+            f"weights gives one {p.name} value",
+            style.MUTED_COLOR, style.SMALL_SIZE,
+        ).move_to([0, CAPTION_Y + 0.4, 0])
+        fit_width(caption, 13)
+
+        self.scene.clear_screen()
+        self.scene.play(FadeIn(self.title), Write(symbolic))
+        self.scene.play(FadeIn(numeric), FadeIn(words), FadeIn(caption))
+        self.scene.wait(style.STEP_PAUSE * 2)
+
+    # ------------------------------------------------------------ parts
+
+    def _show_inputs(self, token: int) -> None:
+        word = make_word(self.example.words[token])
+        word.next_to(self.inputs, LEFT, buff=0.5)
+        values = VGroup(*(
+            make_number(v, style.ENCODED_COLOR).move_to(node)
+            for v, node in zip(self.sums.inputs[token], self.inputs, strict=True)
+        ))
+        if self.word is None:
+            self.scene.play(FadeIn(word), FadeIn(values))
+        else:
+            self.scene.play(ReplacementTransform(self.word, word),
+                            ReplacementTransform(self.values, values),
+                            FadeOut(self.results), run_time=style.FAST_MOVE_TIME)
+        self.word, self.values = word, values
+
+    def _weighted_sum(self, token: int, output: int, detailed: bool):
+        """Play one weighted sum and return the mobject of its result."""
+        p = self.projection
+        inputs = self.sums.inputs[token]
+        weights = self.sums.weights[:, output]
+        total = self.sums.totals[token, output]
+        lines = [row[output] for row in self.lines]
+        labels = VGroup(*(
+            make_number(w, style.WEIGHT_COLOR, style.SMALL_SIZE)
+            .move_to(line.point_from_proportion(WEIGHT_POSITION))
+            .add_background_rectangle(color=style.BACKGROUND_COLOR, opacity=1,
+                                      buff=0.04)
+            for w, line in zip(weights, lines, strict=True)
+        ))
+        equation = self._build_equation(inputs, weights, total)
+        caption = self._caption(token, output)
+        run_time = style.MOVE_TIME if detailed else style.FAST_MOVE_TIME
+
+        # Light up the connections into this result, with their weights
+        self.scene.play(*(line.animate.set_stroke(style.HIGHLIGHT_COLOR, 3, 1)
+                          for line in lines), FadeIn(labels), FadeIn(caption),
+                        run_time=run_time)
+        # Multiply each value by its weight, then add the products
+        if detailed:
+            for k, term in enumerate(equation.terms):
+                self.scene.play(
+                    TransformFromCopy(self.values[k], term.value),
+                    TransformFromCopy(labels[k], term.weight),
+                    FadeIn(term.times, *term.rest), run_time=run_time,
+                )
+        else:
+            self.scene.play(*(
+                anim for k, term in enumerate(equation.terms) for anim in (
+                    TransformFromCopy(self.values[k], term.value),
+                    TransformFromCopy(labels[k], term.weight),
+                    FadeIn(term.times, *term.rest))
+            ), run_time=run_time)
+        self.scene.play(FadeIn(equation.sign), FadeIn(equation.total),
+                        run_time=run_time)
+        result = make_number(total, p.color).move_to(self.outputs[output])
+        self.scene.play(TransformFromCopy(equation.total, result), run_time=run_time)
+        self.scene.play(
+            FadeOut(equation), FadeOut(labels), FadeOut(caption),
+            *(line.animate.set_stroke(style.WEIGHT_COLOR, 2, 0.35) for line in lines),
+            run_time=0.4,
+        )
+        return result
+
+    def _build_equation(self, inputs, weights, total) -> VGroup:
+        """``1.87 × 2.22 + 1.09 × −0.05 = 4.10`` with a sign that is true."""
+        left = [qkmath.shown(v) for v in inputs]
+        right = [qkmath.shown(w) for w in weights]
+        sign = qkmath.dot_relation(left, right, qkmath.shown(total))
+        terms = []
+        parts = []
+        for index, (value, weight) in enumerate(zip(inputs, weights, strict=True)):
+            term = VGroup()
+            term.value = make_number(value, style.ENCODED_COLOR)
+            term.times = make_text("×")
+            term.weight = make_number(weight, style.WEIGHT_COLOR)
+            term.rest = [make_text("+")] if index < len(inputs) - 1 else []
+            term.add(term.value, term.times, term.weight, *term.rest)
+            terms.append(term)
+            parts += [term.value, term.times, term.weight, *term.rest]
+        equation = VGroup(*parts)
+        equation.sign = make_text(sign)
+        equation.total = make_number(total, self.projection.color)
+        equation.add(equation.sign, equation.total)
+        equation.arrange(RIGHT, buff=0.18)
+        fit_width(equation, 13.2).move_to([0, EQUATION_Y, 0])
+        equation.terms = terms
+        return equation
+
+    def _caption(self, token: int, output: int):
+        word = self.example.words[token]
+        ordinal = ("first", "second", "third", "fourth")[output]
+        text = (f"multiply each value by its weight and add: the {ordinal} "
+                f"{self.projection.name} value of “{word}”")
+        caption = make_text(text, style.MUTED_COLOR, style.SMALL_SIZE)
+        return fit_width(caption, 13.2).move_to([0, CAPTION_Y, 0])
+
+    def _store_results(self, token: int, results: list) -> None:
+        p = self.projection
+        row_y = self.table_header.get_y() - 0.75 * (token + 1)
+        word = make_word(self.example.words[token], style.SMALL_SIZE)
+        vector = make_vector(self.sums.totals[token], p.color, style.SMALL_SIZE)
+        row = VGroup(word, vector).arrange(RIGHT, buff=0.3)
+        fit_width(row, 6.9 - TABLE_LEFT)
+        row.move_to([TABLE_LEFT, row_y, 0], aligned_edge=LEFT)
+        brace_label = VGroup(*results)
+        animations = [TransformFromCopy(r, e)
+                      for r, e in zip(results, vector.entries, strict=True)]
+        if token == 0:
+            animations.append(FadeIn(self.table_header))
+        self.scene.play(FadeIn(word), FadeIn(vector[0], vector[2]), *animations)
+        self.table.add(row)
+        self.results = brace_label
+
+    def _matrix_relation(self) -> str:
+        """``=`` if every shown entry of X W follows from the shown numbers."""
+        x, w, totals = self.sums.inputs, self.sums.weights, self.sums.totals
+        for t in range(x.shape[0]):
+            for j in range(w.shape[1]):
+                sign = qkmath.dot_relation(
+                    [qkmath.shown(v) for v in x[t]],
+                    [qkmath.shown(v) for v in w[:, j]],
+                    qkmath.shown(totals[t, j]),
+                )
+                if sign != "=":
+                    return r"\approx"
+        return "="
+
+
+class ProjectionScene(LessonScene):
+    """A weighted-sum scene; subclasses choose the projection."""
+
+    projection: Projection = QUERY
+
+    def construct(self) -> None:
+        ProjectionPart(self, self.projection).play()
+
+
+class ComputeQueryValues(ProjectionScene):
+    """Position-encoded values times the query weights: the query values."""
+
+    projection = QUERY
+
+
+class ComputeKeyValues(ProjectionScene):
+    """Position-encoded values times the key weights: the key values."""
+
+    projection = KEY
