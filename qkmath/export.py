@@ -1,5 +1,6 @@
 """Every value of a worked example as text: terminal table, JSON, CSV,
-Markdown and LaTeX."""
+Markdown and LaTeX.
+"""
 
 from __future__ import annotations
 
@@ -133,13 +134,14 @@ def _to_table(example: WorkedExample, decimals: int) -> str:
         cells = [["", *table.columns]]
         cells += [
             [row, *(shown(v, decimals, "-") for v in values)]
-            for row, values in zip(table.rows, table.values)
+            for row, values in zip(table.rows, table.values, strict=True)
         ]
         widths = [max(len(line[i]) for line in cells) for i in range(len(cells[0]))]
         lines = [table.title]
         for line in cells:
             first = line[0].ljust(widths[0])
-            rest = (cell.rjust(width) for cell, width in zip(line[1:], widths[1:]))
+            pairs = zip(line[1:], widths[1:], strict=True)
+            rest = (cell.rjust(width) for cell, width in pairs)
             lines.append("  " + "  ".join([first, *rest]).rstrip())
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
@@ -150,8 +152,8 @@ def _to_csv(example: WorkedExample, decimals: int) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["quantity", "head", "row", "column", "value"])
     for table in tables(example):
-        for row, values in zip(table.rows, table.values):
-            for column, value in zip(table.columns, values):
+        for row, values in zip(table.rows, table.values, strict=True):
+            for column, value in zip(table.columns, values, strict=True):
                 head = "" if table.head is None else table.head
                 writer.writerow(
                     [table.key, head, row, column, shown(value, decimals, "-")]
@@ -173,7 +175,7 @@ def _to_markdown(example: WorkedExample, decimals: int) -> str:
             "| " + " | ".join(header) + " |",
             "|" + "|".join([":--", *["--:"] * len(table.columns)]) + "|",
         ]
-        for row, values in zip(table.rows, table.values):
+        for row, values in zip(table.rows, table.values, strict=True):
             cells = [_markdown_cell(row), *(shown(v, decimals, "−") for v in values)]
             lines.append("| " + " | ".join(cells) + " |")
         blocks.append("\n".join(lines))
@@ -195,10 +197,10 @@ _LATEX_SPECIAL = {
 
 
 def latex_escape(text: str) -> str:
-    """Escape text so LaTeX prints it as typed.
+    r"""Escape text so LaTeX prints it as typed.
 
     >>> latex_escape("a_b & {c}")
-    'a\\\\_b \\\\& \\\\{c\\\\}'
+    'a\\_b \\& \\{c\\}'
     """
     return "".join(_LATEX_SPECIAL.get(char, char) for char in text)
 
@@ -217,7 +219,7 @@ def _to_latex(example: WorkedExample, decimals: int) -> str:
             " & ".join(["", *map(latex_escape, table.columns)]) + r" \\",
             r"\hline",
         ]
-        for row, values in zip(table.rows, table.values):
+        for row, values in zip(table.rows, table.values, strict=True):
             cells = [
                 latex_escape(row),
                 *(f"${shown(v, decimals, '-')}$" for v in values),

@@ -339,6 +339,8 @@ def parse_json(text: str, source: str) -> Any:
             f"{source} is not valid JSON: {error.msg} at line {error.lineno}, "
             f"column {error.colno}"
         ) from None
+    except LessonError:
+        raise
     except ValueError:
         # json refuses integers of more than 4300 digits this way
         raise LessonError(f"{source} holds a number too long to read") from None
@@ -504,7 +506,7 @@ def _heads_given(data: Mapping) -> list[Mapping]:
     else:
         count = _int(data, "n_heads", 1, minimum=1)
         return [{} for _ in range(count)]
-    for head, name in zip(heads, names):
+    for head, name in zip(heads, names, strict=True):
         if not isinstance(head, Mapping):
             raise LessonError(
                 f'{name} must be an object with "query", '
@@ -513,7 +515,7 @@ def _heads_given(data: Mapping) -> list[Mapping]:
         _check_keys(head, MATRIX_NAMES, name)
     return [
         {key: _matrix(matrix, f"{name} {key}") for key, matrix in head.items()}
-        for head, name in zip(heads, names)
+        for head, name in zip(heads, names, strict=True)
     ]
 
 

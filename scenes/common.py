@@ -23,8 +23,8 @@ from manim import (
     Mobject,
     RoundedRectangle,
     Scene,
-    TexTemplate,
     Text,
+    TexTemplate,
     VGroup,
     VMobject,
     config,
@@ -116,8 +116,7 @@ def tex_template() -> TexTemplate:
     """
     return TexTemplate(
         documentclass=r"\documentclass[12pt]{article}",
-        preamble="\\usepackage{amsmath}\n\\usepackage{amssymb}\n"
-        "\\pagestyle{empty}",
+        preamble="\\usepackage{amsmath}\n\\usepackage{amssymb}\n\\pagestyle{empty}",
     )
 
 
@@ -142,14 +141,16 @@ def make_word(word: str, size: int = style.LABEL_SIZE) -> VGroup:
     so that words placed at the same height share a baseline.
     """
     strut_text = "Ag"
-    full = Text(strut_text + word, font=style.FONT, font_size=size,
-                color=style.TEXT_COLOR)
-    glyphs = VGroup(*full.submobjects[len(strut_text):])
+    full = Text(
+        strut_text + word, font=style.FONT, font_size=size, color=style.TEXT_COLOR
+    )
+    glyphs = VGroup(*full.submobjects[len(strut_text) :])
     if len(glyphs) == 0:
         glyphs = VGroup(*full.submobjects)
     strut = Line(
         [glyphs.get_x(), full.get_top()[1], 0],
-        [glyphs.get_x(), full.get_bottom()[1], 0], stroke_opacity=0,
+        [glyphs.get_x(), full.get_bottom()[1], 0],
+        stroke_opacity=0,
     )
     label = VGroup(strut, glyphs)
     label.qk_text = word
@@ -185,8 +186,12 @@ def _bracket(height: float, side: int) -> VMobject:
     arm = 0.1 * side
     bracket = VMobject(stroke_color=style.MUTED_COLOR, stroke_width=2)
     bracket.set_points_as_corners(
-        [[arm, height / 2, 0], [0, height / 2, 0], [0, -height / 2, 0],
-         [arm, -height / 2, 0]]
+        [
+            [arm, height / 2, 0],
+            [0, height / 2, 0],
+            [0, -height / 2, 0],
+            [arm, -height / 2, 0],
+        ]
     )
     return bracket
 
@@ -194,8 +199,13 @@ def _bracket(height: float, side: int) -> VMobject:
 def make_node(value: float | None, color: str, width: float = 1.1) -> VGroup:
     """A box holding one value (empty when ``value`` is None)."""
     box = RoundedRectangle(
-        corner_radius=0.12, width=width, height=0.7, stroke_color=color,
-        stroke_width=3, fill_color=style.BACKGROUND_COLOR, fill_opacity=1,
+        corner_radius=0.12,
+        width=width,
+        height=0.7,
+        stroke_color=color,
+        stroke_width=3,
+        fill_color=style.BACKGROUND_COLOR,
+        fill_opacity=1,
     )
     node = VGroup(box)
     node.box = box
@@ -211,8 +221,9 @@ def node_width(values: Iterable[float]) -> float:
 
 def make_formula(*parts: str, size: float = 36) -> MathTex:
     """A LaTeX formula, compiled with the project's template."""
-    return MathTex(*parts, tex_template=tex_template(), font_size=size,
-                   color=style.TEXT_COLOR)
+    return MathTex(
+        *parts, tex_template=tex_template(), font_size=size, color=style.TEXT_COLOR
+    )
 
 
 def tex_number(value: float) -> str:

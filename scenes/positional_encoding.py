@@ -85,9 +85,12 @@ class PositionalEncodingPart:
         self.title = title
 
         self.scene.play(FadeIn(title), FadeIn(self.words, shift=RIGHT * 0.3))
-        self.scene.play(Write(header), LaggedStart(
-            *(FadeIn(e, shift=LEFT * 0.2) for e in self.embeddings), lag_ratio=0.3
-        ))
+        self.scene.play(
+            Write(header),
+            LaggedStart(
+                *(FadeIn(e, shift=LEFT * 0.2) for e in self.embeddings), lag_ratio=0.3
+            ),
+        )
         self.scene.wait(style.STEP_PAUSE)
 
     def draw_curves(self) -> None:
@@ -96,16 +99,17 @@ class PositionalEncodingPart:
         self.plots = self._build_plots()
         note = make_text(
             "one curve per value: sine, cosine, sine, ... ever slower",
-            style.MUTED_COLOR, style.SMALL_SIZE,
+            style.MUTED_COLOR,
+            style.SMALL_SIZE,
         ).to_edge(DOWN, buff=0.25)
 
         self.scene.play(
-            LaggedStart(*(FadeIn(p.axes, p.label) for p in self.plots),
-                        lag_ratio=0.2),
+            LaggedStart(*(FadeIn(p.axes, p.label) for p in self.plots), lag_ratio=0.2),
             FadeIn(self.position_labels),
         )
-        self.scene.play(*(Write(p.curve) for p in self.plots), FadeIn(note),
-                        run_time=1.5)
+        self.scene.play(
+            *(Write(p.curve) for p in self.plots), FadeIn(note), run_time=1.5
+        )
         self.scene.wait(style.STEP_PAUSE)
         self.note = note
 
@@ -117,30 +121,42 @@ class PositionalEncodingPart:
         for position in range(self.example.n_tokens):
             line, dots, values = self._build_reading(position, pe[position])
             self.readings.append(values)
-            self.scene.play(FadeIn(line), FadeIn(dots),
-                            run_time=style.FAST_MOVE_TIME)
-            self.scene.play(LaggedStart(*(FadeIn(v) for v in values),
-                                        lag_ratio=0.2), run_time=style.WRITE_TIME)
+            self.scene.play(FadeIn(line), FadeIn(dots), run_time=style.FAST_MOVE_TIME)
+            self.scene.play(
+                LaggedStart(*(FadeIn(v) for v in values), lag_ratio=0.2),
+                run_time=style.WRITE_TIME,
+            )
         self.scene.wait(style.STEP_PAUSE)
 
     def add_positions(self) -> None:
         self.scene.step("Add position values to embeddings")
         # Clear the plots and lay out embedding + position = encoded
-        plot_parts = VGroup(*(VGroup(p.axes, p.label, p.curve) for p in self.plots),
-                            self.position_labels, self.reading_marks, self.note)
+        plot_parts = VGroup(
+            *(VGroup(p.axes, p.label, p.curve) for p in self.plots),
+            self.position_labels,
+            self.reading_marks,
+            self.note,
+        )
         self.scene.play(FadeOut(plot_parts))
         headers = self._build_sum_headers()
 
-        self.scene.play(FadeIn(headers), *(FadeIn(row.plus, row.equals)
-                                           for row in self.rows))
+        self.scene.play(
+            FadeIn(headers), *(FadeIn(row.plus, row.equals) for row in self.rows)
+        )
         for position, row in enumerate(self.rows):
-            self.scene.play(*(
-                TransformFromCopy(reading, entry)
-                for reading, entry in zip(self.readings[position],
-                                          row.position.entries, strict=True)
-            ), FadeIn(row.position[0], row.position[2]), run_time=style.MOVE_TIME)
-        self.scene.play(FadeOut(VGroup(*(VGroup(*r) for r in self.readings))),
-                        run_time=0.3)
+            self.scene.play(
+                *(
+                    TransformFromCopy(reading, entry)
+                    for reading, entry in zip(
+                        self.readings[position], row.position.entries, strict=True
+                    )
+                ),
+                FadeIn(row.position[0], row.position[2]),
+                run_time=style.MOVE_TIME,
+            )
+        self.scene.play(
+            FadeOut(VGroup(*(VGroup(*r) for r in self.readings))), run_time=0.3
+        )
         for position, row in enumerate(self.rows):
             self._add_row(position, row, detailed=position == 0)
         self.scene.wait(style.STEP_PAUSE)
@@ -149,16 +165,25 @@ class PositionalEncodingPart:
     def show_result(self) -> None:
         self.scene.step("Position-encoded values")
         # Keep only each word and its position-encoded values
-        fading = VGroup(self.header, self.sum_headers, *(
-            VGroup(row.embedding, row.plus, row.position, row.equals)
-            for row in self.rows
-        ))
-        label = make_text("position-encoded values", style.ENCODED_COLOR,
-                          style.SMALL_SIZE)
+        fading = VGroup(
+            self.header,
+            self.sum_headers,
+            *(
+                VGroup(row.embedding, row.plus, row.position, row.equals)
+                for row in self.rows
+            ),
+        )
+        label = make_text(
+            "position-encoded values", style.ENCODED_COLOR, style.SMALL_SIZE
+        )
 
         self.scene.play(FadeOut(fading))
-        moves = [row.encoded.animate.next_to(row.word, RIGHT, buff=0.5)
-                 .align_to(self.embeddings, LEFT) for row in self.rows]
+        moves = [
+            row.encoded.animate.next_to(row.word, RIGHT, buff=0.5).align_to(
+                self.embeddings, LEFT
+            )
+            for row in self.rows
+        ]
         self.scene.play(*moves)
         label.next_to(VGroup(*(row.encoded for row in self.rows)), UP, buff=0.3)
         self.scene.play(FadeIn(label))
@@ -174,16 +199,25 @@ class PositionalEncodingPart:
         for index, word in enumerate(words):
             row = VGroup()
             row.word = word
-            row.embedding = make_vector(example.embeddings[index],
-                                        style.EMBEDDING_COLOR)
+            row.embedding = make_vector(
+                example.embeddings[index], style.EMBEDDING_COLOR
+            )
             row.plus = make_text("+")
-            row.position = make_vector(example.positional_encoding[index],
-                                       style.POSITION_COLOR)
+            row.position = make_vector(
+                example.positional_encoding[index], style.POSITION_COLOR
+            )
             row.equals = make_text("=")
-            row.encoded = make_vector(example.position_encoded[index],
-                                      style.ENCODED_COLOR)
-            parts = [row.word, row.embedding, row.plus, row.position, row.equals,
-                     row.encoded]
+            row.encoded = make_vector(
+                example.position_encoded[index], style.ENCODED_COLOR
+            )
+            parts = [
+                row.word,
+                row.embedding,
+                row.plus,
+                row.position,
+                row.equals,
+                row.encoded,
+            ]
             row.add(*parts)
             rows.append(row)
         # Align the columns of all rows, then shrink the table to fit.
@@ -214,7 +248,8 @@ class PositionalEncodingPart:
         plots = []
         for column in range(d_model):
             axes = Axes(
-                x_range=[0, last + 0.3, 1], y_range=[-1, 1, 1],
+                x_range=[0, last + 0.3, 1],
+                y_range=[-1, 1, 1],
                 x_length=PLOT_RIGHT - PLOT_LEFT - label_width,
                 y_length=min(1.5, slot - 0.35),
                 tips=False,
@@ -224,11 +259,13 @@ class PositionalEncodingPart:
             axes.move_to([PLOT_LEFT + label_width + axes.width / 2, center_y, 0])
             curve = axes.plot(
                 lambda x, c=column: float(qkmath.positional_curve(x, d_model, c)),
-                x_range=[0, last + 0.3], color=style.POSITION_COLOR,
+                x_range=[0, last + 0.3],
+                color=style.POSITION_COLOR,
                 stroke_width=3,
             )
-            label = make_text(curve_name(example, column), style.POSITION_COLOR,
-                              style.SMALL_SIZE)
+            label = make_text(
+                curve_name(example, column), style.POSITION_COLOR, style.SMALL_SIZE
+            )
             fit_width(label, label_width - 0.2)
             label.next_to(axes, LEFT, buff=0.15)
             plot = VGroup(axes, curve, label)
@@ -256,8 +293,9 @@ class PositionalEncodingPart:
             dots.add(Dot(point, radius=0.06, color=style.POSITION_COLOR))
             number = make_number(value, style.POSITION_COLOR, style.SMALL_SIZE)
             number.next_to(point, RIGHT + (DOWN if value > 0 else UP), buff=0.08)
-            number.add_background_rectangle(color=style.BACKGROUND_COLOR,
-                                            opacity=0.85, buff=0.03)
+            number.add_background_rectangle(
+                color=style.BACKGROUND_COLOR, opacity=0.85, buff=0.03
+            )
             readings.append(number)
         self.reading_marks.add(line, dots)
         return line, dots, readings
@@ -305,14 +343,20 @@ class PositionalEncodingPart:
         self.scene.play(FadeIn(row.encoded[0], row.encoded[2]), run_time=0.3)
         for columns in groups:
             equations = self._sum_equations(position, columns)
-            highlights = [Indicate(part.entries[c], color=style.HIGHLIGHT_COLOR)
-                          for c in columns for part in (row.embedding, row.position)]
+            highlights = [
+                Indicate(part.entries[c], color=style.HIGHLIGHT_COLOR)
+                for c in columns
+                for part in (row.embedding, row.position)
+            ]
             run_time = style.MOVE_TIME if detailed else style.FAST_MOVE_TIME
             self.scene.play(FadeIn(equations), *highlights, run_time=run_time)
-            self.scene.play(*(
-                TransformFromCopy(eq.total, row.encoded.entries[c])
-                for eq, c in zip(equations, columns, strict=True)
-            ), run_time=run_time)
+            self.scene.play(
+                *(
+                    TransformFromCopy(eq.total, row.encoded.entries[c])
+                    for eq, c in zip(equations, columns, strict=True)
+                ),
+                run_time=run_time,
+            )
             self.scene.play(FadeOut(equations), run_time=0.3)
 
 

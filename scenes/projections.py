@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from manim import (
-    DOWN,
     LEFT,
     RIGHT,
     UP,
@@ -31,12 +30,12 @@ from scenes.common import (
     fit_width,
     make_formula,
     make_node,
-    node_width,
     make_number,
     make_text,
     make_title,
     make_vector,
     make_word,
+    node_width,
     tex_matrix,
 )
 
@@ -121,33 +120,53 @@ class ProjectionPart:
         title = make_title(p.plural.capitalize()).set_color(p.color)
         d_model, d_head = self.sums.weights.shape
         width = node_width([*self.sums.inputs.flat, *self.sums.totals.flat])
-        self.inputs = column([make_node(None, style.ENCODED_COLOR, width)
-                              for _ in range(d_model)], NODE_SPACING)
+        self.inputs = column(
+            [make_node(None, style.ENCODED_COLOR, width) for _ in range(d_model)],
+            NODE_SPACING,
+        )
         self.inputs.move_to([INPUT_X, NODES_Y, 0])
-        self.outputs = column([make_node(None, p.color, width)
-                               for _ in range(d_head)], NODE_SPACING)
+        self.outputs = column(
+            [make_node(None, p.color, width) for _ in range(d_head)], NODE_SPACING
+        )
         self.outputs.move_to([OUTPUT_X, NODES_Y, 0])
-        self.lines = [[Line(i.get_right(), o.get_left(), stroke_width=2,
-                            color=style.WEIGHT_COLOR, stroke_opacity=0.35)
-                       for o in self.outputs] for i in self.inputs]
-        input_header = make_text("position-encoded", style.ENCODED_COLOR,
-                                 style.SMALL_SIZE)
+        self.lines = [
+            [
+                Line(
+                    i.get_right(),
+                    o.get_left(),
+                    stroke_width=2,
+                    color=style.WEIGHT_COLOR,
+                    stroke_opacity=0.35,
+                )
+                for o in self.outputs
+            ]
+            for i in self.inputs
+        ]
+        input_header = make_text(
+            "position-encoded", style.ENCODED_COLOR, style.SMALL_SIZE
+        )
         input_header.next_to(self.inputs, UP, buff=0.3)
         output_header = make_text(p.plural, p.color, style.SMALL_SIZE)
         output_header.next_to(self.outputs, UP, buff=0.3).match_y(input_header)
         self.table = VGroup()
-        self.table_header = make_text(f"{p.plural} of each word", p.color,
-                                       style.SMALL_SIZE)
+        self.table_header = make_text(
+            f"{p.plural} of each word", p.color, style.SMALL_SIZE
+        )
         self.table_header.move_to([TABLE_LEFT, 0, 0], aligned_edge=LEFT)
         self.table_header.match_y(input_header)
         self.word = None
         self.values = None
         self.title = title
 
-        self.scene.play(FadeIn(title), FadeIn(self.inputs), FadeIn(self.outputs),
-                        FadeIn(input_header))
-        self.scene.play(*(Write(line) for row in self.lines for line in row),
-                        FadeIn(output_header))
+        self.scene.play(
+            FadeIn(title),
+            FadeIn(self.inputs),
+            FadeIn(self.outputs),
+            FadeIn(input_header),
+        )
+        self.scene.play(
+            *(Write(line) for row in self.lines for line in row), FadeIn(output_header)
+        )
         self.scene.wait(style.SHORT_PAUSE)
 
     def compute_word(self, token: int, detailed: bool) -> None:
@@ -173,8 +192,11 @@ class ProjectionPart:
         symbolic[2].set_color(style.ENCODED_COLOR)
         symbolic[3].set_color(style.WEIGHT_COLOR)
         numeric = make_formula(
-            tex_matrix(x), tex_matrix(self.sums.weights), relation,
-            tex_matrix(self.sums.totals), size=48,
+            tex_matrix(x),
+            tex_matrix(self.sums.weights),
+            relation,
+            tex_matrix(self.sums.totals),
+            size=48,
         )
         numeric[0].set_color(style.ENCODED_COLOR)
         numeric[1].set_color(style.WEIGHT_COLOR)
@@ -191,7 +213,8 @@ class ProjectionPart:
         caption = make_text(
             f"each row of X (one word) times each column of the {p.name} "
             f"weights gives one {p.name} value",
-            style.MUTED_COLOR, style.SMALL_SIZE,
+            style.MUTED_COLOR,
+            style.SMALL_SIZE,
         ).move_to([0, CAPTION_Y + 0.4, 0])
         fit_width(caption, 13)
 
@@ -205,16 +228,21 @@ class ProjectionPart:
     def _show_inputs(self, token: int) -> None:
         word = make_word(self.example.words[token])
         word.next_to(self.inputs, LEFT, buff=0.5)
-        values = VGroup(*(
-            make_number(v, style.ENCODED_COLOR).move_to(node)
-            for v, node in zip(self.sums.inputs[token], self.inputs, strict=True)
-        ))
+        values = VGroup(
+            *(
+                make_number(v, style.ENCODED_COLOR).move_to(node)
+                for v, node in zip(self.sums.inputs[token], self.inputs, strict=True)
+            )
+        )
         if self.word is None:
             self.scene.play(FadeIn(word), FadeIn(values))
         else:
-            self.scene.play(ReplacementTransform(self.word, word),
-                            ReplacementTransform(self.values, values),
-                            FadeOut(self.results), run_time=style.FAST_MOVE_TIME)
+            self.scene.play(
+                ReplacementTransform(self.word, word),
+                ReplacementTransform(self.values, values),
+                FadeOut(self.results),
+                run_time=style.FAST_MOVE_TIME,
+            )
         self.word, self.values = word, values
 
     def _weighted_sum(self, token: int, output: int, detailed: bool):
@@ -224,42 +252,58 @@ class ProjectionPart:
         weights = self.sums.weights[:, output]
         total = self.sums.totals[token, output]
         lines = [row[output] for row in self.lines]
-        labels = VGroup(*(
-            make_number(w, style.WEIGHT_COLOR, style.SMALL_SIZE)
-            .move_to(line.point_from_proportion(WEIGHT_POSITION))
-            .add_background_rectangle(color=style.BACKGROUND_COLOR, opacity=1,
-                                      buff=0.04)
-            for w, line in zip(weights, lines, strict=True)
-        ))
+        labels = VGroup(
+            *(
+                make_number(w, style.WEIGHT_COLOR, style.SMALL_SIZE)
+                .move_to(line.point_from_proportion(WEIGHT_POSITION))
+                .add_background_rectangle(
+                    color=style.BACKGROUND_COLOR, opacity=1, buff=0.04
+                )
+                for w, line in zip(weights, lines, strict=True)
+            )
+        )
         equation = self._build_equation(inputs, weights, total)
         caption = self._caption(token, output)
         run_time = style.MOVE_TIME if detailed else style.FAST_MOVE_TIME
 
         # Light up the connections into this result, with their weights
-        self.scene.play(*(line.animate.set_stroke(style.HIGHLIGHT_COLOR, 3, 1)
-                          for line in lines), FadeIn(labels), FadeIn(caption),
-                        run_time=run_time)
+        self.scene.play(
+            *(line.animate.set_stroke(style.HIGHLIGHT_COLOR, 3, 1) for line in lines),
+            FadeIn(labels),
+            FadeIn(caption),
+            run_time=run_time,
+        )
         # Multiply each value by its weight, then add the products
         if detailed:
             for k, term in enumerate(equation.terms):
                 self.scene.play(
                     TransformFromCopy(self.values[k], term.value),
                     TransformFromCopy(labels[k], term.weight),
-                    FadeIn(term.times, *term.rest), run_time=run_time,
+                    FadeIn(term.times, *term.rest),
+                    run_time=run_time,
                 )
         else:
-            self.scene.play(*(
-                anim for k, term in enumerate(equation.terms) for anim in (
-                    TransformFromCopy(self.values[k], term.value),
-                    TransformFromCopy(labels[k], term.weight),
-                    FadeIn(term.times, *term.rest))
-            ), run_time=run_time)
-        self.scene.play(FadeIn(equation.sign), FadeIn(equation.total),
-                        run_time=run_time)
+            self.scene.play(
+                *(
+                    anim
+                    for k, term in enumerate(equation.terms)
+                    for anim in (
+                        TransformFromCopy(self.values[k], term.value),
+                        TransformFromCopy(labels[k], term.weight),
+                        FadeIn(term.times, *term.rest),
+                    )
+                ),
+                run_time=run_time,
+            )
+        self.scene.play(
+            FadeIn(equation.sign), FadeIn(equation.total), run_time=run_time
+        )
         result = make_number(total, p.color).move_to(self.outputs[output])
         self.scene.play(TransformFromCopy(equation.total, result), run_time=run_time)
         self.scene.play(
-            FadeOut(equation), FadeOut(labels), FadeOut(caption),
+            FadeOut(equation),
+            FadeOut(labels),
+            FadeOut(caption),
             *(line.animate.set_stroke(style.WEIGHT_COLOR, 2, 0.35) for line in lines),
             run_time=0.4,
         )
@@ -293,8 +337,10 @@ class ProjectionPart:
     def _caption(self, token: int, output: int):
         word = self.example.words[token]
         ordinal = ("first", "second", "third", "fourth")[output]
-        text = (f"multiply each value by its weight and add: the {ordinal} "
-                f"{self.projection.name} value of “{word}”")
+        text = (
+            f"multiply each value by its weight and add: the {ordinal} "
+            f"{self.projection.name} value of “{word}”"
+        )
         caption = make_text(text, style.MUTED_COLOR, style.SMALL_SIZE)
         return fit_width(caption, 13.2).move_to([0, CAPTION_Y, 0])
 
@@ -307,8 +353,10 @@ class ProjectionPart:
         fit_width(row, 6.9 - TABLE_LEFT)
         row.move_to([TABLE_LEFT, row_y, 0], aligned_edge=LEFT)
         brace_label = VGroup(*results)
-        animations = [TransformFromCopy(r, e)
-                      for r, e in zip(results, vector.entries, strict=True)]
+        animations = [
+            TransformFromCopy(r, e)
+            for r, e in zip(results, vector.entries, strict=True)
+        ]
         if token == 0:
             animations.append(FadeIn(self.table_header))
         self.scene.play(FadeIn(word), FadeIn(vector[0], vector[2]), *animations)

@@ -74,8 +74,11 @@ def check_fits(example: qkmath.WorkedExample) -> None:
     limits = (
         (example.n_tokens, style.MAX_WORDS, "words"),
         (example.d_model, style.MAX_D_MODEL, "values per word (d_model)"),
-        (max(head.d_head for head in example.heads), style.MAX_D_HEAD,
-         "values per query and key (d_head)"),
+        (
+            max(head.d_head for head in example.heads),
+            style.MAX_D_HEAD,
+            "values per query and key (d_head)",
+        ),
     )
     for count, most, what in limits:
         if count > most:
@@ -135,8 +138,9 @@ def render_scene(name: str, job: RenderJob) -> Path:
             scene = scene_class(name)(example=job.example)
             scene.render()
             writer = scene.renderer.file_writer
-            produced = (writer.image_file_path if job.fmt == "png"
-                        else writer.movie_file_path)
+            produced = (
+                writer.image_file_path if job.fmt == "png" else writer.movie_file_path
+            )
         target = job.out_dir / f"{name}.{job.fmt}"
         publish(Path(produced), target)
         return target
@@ -164,10 +168,14 @@ def render_scenes(names: list[str], job: RenderJob) -> Iterator[Path]:
     prepare_out_dir(job.out_dir)
     for index, name in enumerate(names, start=1):
         started = time.monotonic()
-        print(f"[{index}/{len(names)}] rendering {name} ...", file=sys.stderr,
-              flush=True)
+        print(
+            f"[{index}/{len(names)}] rendering {name} ...", file=sys.stderr, flush=True
+        )
         path = render_scene(name, job)
         logger.debug("rendered %s to %s", name, path)
-        print(f"[{index}/{len(names)}] {name} done in "
-              f"{time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
+        print(
+            f"[{index}/{len(names)}] {name} done in {time.monotonic() - started:.1f} s",
+            file=sys.stderr,
+            flush=True,
+        )
         yield path

@@ -132,7 +132,9 @@ class TestDotRelation:
         operand = shown(1e13)
 
         assert dot_relation([operand], [operand], shown(1e26)) == APPROX
-        assert dot_relation([operand], [operand], "100000000000000000000000000.00") == "="
+        assert (
+            dot_relation([operand], [operand], "100000000000000000000000000.00") == "="
+        )
 
 
 class TestSumRelation:
