@@ -14,6 +14,7 @@ from manim import (
     FadeOut,
     Indicate,
     LaggedStart,
+    ReplacementTransform,
     TransformFromCopy,
     VGroup,
     Write,
@@ -31,20 +32,29 @@ from scenes.common import (
     make_word,
 )
 
-ROW_SPACING = 1.1
+ROW_SPACING = 1.0
 """Vertical distance between the rows of two words."""
 
-TABLE_LEFT = -6.7
-"""Left edge of the table of words and values."""
+TABLE_LEFT, TABLE_RIGHT = -6.8, -0.2
+"""Horizontal extent of the table of words and their values."""
 
-TABLE_MIDDLE = 0.2
-"""Height of the middle of the table of words."""
+TABLE_MIDDLE = 0.1
+"""Height of the middle of the table."""
 
-PLOT_LEFT, PLOT_RIGHT = 0.4, 6.7
-"""Horizontal extent of the sine and cosine plots."""
+PLOT_LEFT, PLOT_RIGHT = 0.3, 6.8
+"""Horizontal extent of the sine and cosine plots and of the sums."""
 
-PLOT_TOP, PLOT_BOTTOM = 2.75, -2.9
+PLOT_TOP, PLOT_BOTTOM = 2.75, -2.6
 """Vertical extent of the stacked plots."""
+
+SUM_TOP = 1.6
+"""Height of the first line of a written-out vector sum."""
+
+SUM_SPACING = 0.9
+"""Vertical distance between the lines of a vector sum."""
+
+EQUATION_Y = -2.0
+"""Height of the element-by-element equations."""
 
 
 def curve_name(example: qkmath.WorkedExample, column: int) -> str:
@@ -76,29 +86,27 @@ class PositionalEncodingPart:
         self.scene.step("Word embeddings")
         # Show each word with its embedding values
         title = make_title("Positional encoding")
-        self.rows = self._build_rows()
-        self.words = VGroup(*(row.word for row in self.rows))
-        self.embeddings = VGroup(*(row.embedding for row in self.rows))
-        header = make_text("word embedding", style.EMBEDDING_COLOR, style.SMALL_SIZE)
-        header.next_to(self.embeddings, UP, buff=0.3)
-        self.header = header
-        self.title = title
+        self.words, self.embeddings = self._build_table()
+        header = make_text("word embeddings", style.EMBEDDING_COLOR, style.SMALL_SIZE)
+        header.next_to(self.embeddings, UP, buff=0.35)
 
         self.scene.play(FadeIn(title), FadeIn(self.words, shift=RIGHT * 0.3))
         self.scene.play(
             Write(header),
             LaggedStart(
-                *(FadeIn(e, shift=LEFT * 0.2) for e in self.embeddings), lag_ratio=0.3
+                *(FadeIn(e, shift=LEFT * 0.2) for e in self.embeddings),
+                lag_ratio=0.3,
             ),
         )
         self.scene.wait(style.STEP_PAUSE)
+        self.header = header
 
     def draw_curves(self) -> None:
         self.scene.step("Sine and cosine curves")
         # Draw one curve per value of a word: sine and cosine, interleaved
         self.plots = self._build_plots()
         note = make_text(
-            "one curve per value: sine, cosine, sine, ... ever slower",
+            "one curve per value: sine, cosine, sine, ... each pair slower",
             style.MUTED_COLOR,
             style.SMALL_SIZE,
         ).to_edge(DOWN, buff=0.25)
@@ -116,128 +124,64 @@ class PositionalEncodingPart:
     def read_positions(self) -> None:
         self.scene.step("Read off the position values")
         # Read each curve at each word's position
-        pe = self.example.positional_encoding
-        self.readings = []
+        marks = VGroup()
         for position in range(self.example.n_tokens):
-            line, dots, values = self._build_reading(position, pe[position])
-            self.readings.append(values)
+            line, dots, values = self._build_reading(position)
+            marks.add(line, dots, values)
             self.scene.play(FadeIn(line), FadeIn(dots), run_time=style.FAST_MOVE_TIME)
             self.scene.play(
                 LaggedStart(*(FadeIn(v) for v in values), lag_ratio=0.2),
                 run_time=style.WRITE_TIME,
             )
         self.scene.wait(style.STEP_PAUSE)
+        self.marks = marks
 
     def add_positions(self) -> None:
         self.scene.step("Add position values to embeddings")
-        # Clear the plots and lay out embedding + position = encoded
-        plot_parts = VGroup(
-            *(VGroup(p.axes, p.label, p.curve) for p in self.plots),
-            self.position_labels,
-            self.reading_marks,
-            self.note,
-        )
-        self.scene.play(FadeOut(plot_parts))
-        headers = self._build_sum_headers()
+        # Make room: the sums are written where the curves were
+        plots = VGroup(*self.plots, self.position_labels, self.marks, self.note)
+        legend = self._build_legend()
 
-        self.scene.play(
-            FadeIn(headers), *(FadeIn(row.plus, row.equals) for row in self.rows)
-        )
-        for position, row in enumerate(self.rows):
-            self.scene.play(
-                *(
-                    TransformFromCopy(reading, entry)
-                    for reading, entry in zip(
-                        self.readings[position], row.position.entries, strict=True
-                    )
-                ),
-                FadeIn(row.position[0], row.position[2]),
-                run_time=style.MOVE_TIME,
-            )
-        self.scene.play(
-            FadeOut(VGroup(*(VGroup(*r) for r in self.readings))), run_time=0.3
-        )
-        for position, row in enumerate(self.rows):
-            self._add_row(position, row, detailed=position == 0)
-        self.scene.wait(style.STEP_PAUSE)
-        self.sum_headers = headers
+        self.scene.play(FadeOut(plots), FadeIn(legend))
+        for position in range(self.example.n_tokens):
+            self._add_word(position, detailed=position == 0)
+        self.scene.play(FadeOut(legend))
+        self.scene.wait(style.SHORT_PAUSE)
 
     def show_result(self) -> None:
         self.scene.step("Position-encoded values")
-        # Keep only each word and its position-encoded values
-        fading = VGroup(
-            self.header,
-            self.sum_headers,
-            *(
-                VGroup(row.embedding, row.plus, row.position, row.equals)
-                for row in self.rows
-            ),
-        )
-        label = make_text(
+        # End on each word beside its position-encoded values
+        header = make_text(
             "position-encoded values", style.ENCODED_COLOR, style.SMALL_SIZE
-        )
+        ).move_to(self.header)
 
-        self.scene.play(FadeOut(fading))
-        moves = [
-            row.encoded.animate.next_to(row.word, RIGHT, buff=0.5).align_to(
-                self.embeddings, LEFT
-            )
-            for row in self.rows
-        ]
-        self.scene.play(*moves)
-        label.next_to(VGroup(*(row.encoded for row in self.rows)), UP, buff=0.3)
-        self.scene.play(FadeIn(label))
-        self.scene.wait(style.STEP_PAUSE)
+        self.scene.play(ReplacementTransform(self.header, header))
+        self.scene.wait(style.STEP_PAUSE * 2)
 
     # ------------------------------------------------------------ builders
 
-    def _build_rows(self) -> list[VGroup]:
+    def _build_table(self) -> tuple[VGroup, VGroup]:
+        """Words and embedding vectors, one row per word, columns aligned."""
         example = self.example
-        rows = []
-        words = [make_word(w) for w in example.words]
+        words = VGroup(*(make_word(w) for w in example.words))
+        size = style.NUMBER_SIZE if example.d_model <= 2 else style.SMALL_SIZE
+        vectors = VGroup(
+            *(
+                make_vector(row, style.EMBEDDING_COLOR, size)
+                for row in example.embeddings
+            )
+        )
         word_width = max(w.width for w in words)
-        for index, word in enumerate(words):
-            row = VGroup()
-            row.word = word
-            row.embedding = make_vector(
-                example.embeddings[index], style.EMBEDDING_COLOR
-            )
-            row.plus = make_text("+")
-            row.position = make_vector(
-                example.positional_encoding[index], style.POSITION_COLOR
-            )
-            row.equals = make_text("=")
-            row.encoded = make_vector(
-                example.position_encoded[index], style.ENCODED_COLOR
-            )
-            parts = [
-                row.word,
-                row.embedding,
-                row.plus,
-                row.position,
-                row.equals,
-                row.encoded,
-            ]
-            row.add(*parts)
-            rows.append(row)
-        # Align the columns of all rows, then shrink the table to fit.
-        table = VGroup(*rows)
-        y = TABLE_MIDDLE + ROW_SPACING * (len(rows) - 1) / 2
-        for row in rows:
-            row.word.move_to([TABLE_LEFT + word_width / 2, y, 0])
-            row.embedding.next_to(row.word, RIGHT, buff=0.4)
-            row.embedding.set_x(TABLE_LEFT + word_width + 0.4 + row.embedding.width / 2)
-            row.plus.next_to(row.embedding, RIGHT, buff=0.3)
-            row.position.next_to(row.plus, RIGHT, buff=0.3)
-            row.equals.next_to(row.position, RIGHT, buff=0.3)
-            row.encoded.next_to(row.equals, RIGHT, buff=0.3)
-            y -= ROW_SPACING
-        fit_width(table, 13.4)
+        top = TABLE_MIDDLE + ROW_SPACING * (len(words) - 1) / 2
+        for index, (word, vector) in enumerate(zip(words, vectors, strict=True)):
+            y = top - index * ROW_SPACING
+            word.move_to([TABLE_LEFT + word_width / 2, y, 0])
+            vector.move_to([0, y, 0], aligned_edge=LEFT)
+            vector.set_x(TABLE_LEFT + word_width + 0.35 + vector.width / 2)
+        table = VGroup(words, vectors)
+        fit_width(table, TABLE_RIGHT - TABLE_LEFT)
         table.align_to([TABLE_LEFT, 0, 0], LEFT)
-        left_part = VGroup(*(VGroup(r.word, r.embedding) for r in rows))
-        if left_part.get_right()[0] > PLOT_LEFT - 0.3:
-            raise ValueError("embedding table overlaps the plots")
-        return rows
+        return words, vectors
 
     def _build_plots(self) -> list[VGroup]:
         example = self.example
@@ -279,40 +223,74 @@ class PositionalEncodingPart:
             fit_width(label, spacing * 0.9)
             label.next_to(bottom.c2p(position, -1), DOWN, buff=0.15)
             self.position_labels.add(label)
-        self.reading_marks = VGroup()
         return plots
 
-    def _build_reading(self, position: int, values) -> tuple:
+    def _build_reading(self, position: int) -> tuple:
+        """A dashed line at a word's position, a dot and a value per curve."""
+        values = self.example.positional_encoding[position]
         top = self.plots[0].axes.c2p(position, 1.15)
         bottom = self.plots[-1].axes.c2p(position, -1)
         line = DashedLine(top, bottom, color=style.MUTED_COLOR, stroke_width=2)
         dots = VGroup()
-        readings = []
+        readings = VGroup()
         for plot, value in zip(self.plots, values, strict=True):
             point = plot.axes.c2p(position, value)
-            dots.add(Dot(point, radius=0.06, color=style.POSITION_COLOR))
+            dots.add(Dot(point, radius=0.07, color=style.POSITION_COLOR))
             number = make_number(value, style.POSITION_COLOR, style.SMALL_SIZE)
             number.next_to(point, RIGHT + (DOWN if value > 0 else UP), buff=0.08)
             number.add_background_rectangle(
                 color=style.BACKGROUND_COLOR, opacity=0.85, buff=0.03
             )
-            readings.append(number)
-        self.reading_marks.add(line, dots)
+            readings.add(number)
         return line, dots, readings
 
-    def _build_sum_headers(self) -> VGroup:
-        first = self.rows[0]
-        headers = VGroup()
-        for part, text, color in (
-            (first.position, "position", style.POSITION_COLOR),
-            (first.encoded, "position-encoded", style.ENCODED_COLOR),
-        ):
-            header = make_text(text, color, style.SMALL_SIZE)
-            header.next_to(part, UP, buff=0.3).match_y(self.header)
-            headers.add(header)
-        return headers
+    def _build_legend(self) -> VGroup:
+        legend = VGroup(
+            make_text("embedding", style.EMBEDDING_COLOR, style.SMALL_SIZE),
+            make_text("+", size=style.SMALL_SIZE),
+            make_text("position", style.POSITION_COLOR, style.SMALL_SIZE),
+            make_text("=", size=style.SMALL_SIZE),
+            make_text("position-encoded", style.ENCODED_COLOR, style.SMALL_SIZE),
+        ).arrange(RIGHT, buff=0.15)
+        fit_width(legend, PLOT_RIGHT - PLOT_LEFT)
+        return legend.move_to([(PLOT_LEFT + PLOT_RIGHT) / 2, SUM_TOP + 0.85, 0])
 
-    def _sum_equations(self, position: int, columns: list[int]) -> VGroup:
+    def _build_sum(self, position: int) -> VGroup:
+        """Embedding over position over their sum, column under column."""
+        example = self.example
+        lines = VGroup()
+        for sign, values, color in (
+            ("", example.embeddings[position], style.EMBEDDING_COLOR),
+            ("+", example.positional_encoding[position], style.POSITION_COLOR),
+            ("=", example.position_encoded[position], style.ENCODED_COLOR),
+        ):
+            vector = make_vector(values, color)
+            operator = make_text(sign or "+").set_opacity(1 if sign else 0)
+            operator.next_to(vector, LEFT, buff=0.25)
+            line = VGroup(operator, vector)
+            line.vector = vector
+            lines.add(line)
+        cell = max(
+            line.vector.entries[1].get_x() - line.vector.entries[0].get_x()
+            if len(line.vector.entries) > 1
+            else 0
+            for line in lines
+        )
+        for index, line in enumerate(lines):
+            for column, entry in enumerate(line.vector.entries):
+                entry.set_x(column * cell)
+            line.vector[0].next_to(line.vector.entries, LEFT, buff=0.12)
+            line.vector[2].next_to(line.vector.entries, RIGHT, buff=0.12)
+            line.vector[0].set_y(line.vector.entries.get_y())
+            line.vector[2].set_y(line.vector.entries.get_y())
+            line[0].next_to(line.vector, LEFT, buff=0.25)
+            line.move_to([0, -index * SUM_SPACING, 0], coor_mask=[0, 1, 0])
+        fit_width(lines, PLOT_RIGHT - PLOT_LEFT - 0.3)
+        lines.move_to([(PLOT_LEFT + PLOT_RIGHT) / 2, 0, 0], coor_mask=[1, 0, 0])
+        lines.shift(UP * (SUM_TOP - lines[0].get_y()))
+        return lines
+
+    def _equations(self, position: int, columns: list[int]) -> VGroup:
         """``1.87 + 0.00 = 1.87`` for the given columns of one word."""
         example = self.example
         equations = VGroup()
@@ -330,34 +308,49 @@ class PositionalEncodingPart:
                 make_text(sign),
                 make_number(total, style.ENCODED_COLOR),
             ).arrange(RIGHT, buff=0.2)
-            equation.total = equation[-1]
             equations.add(equation)
-        equations.arrange(RIGHT, buff=0.8)
-        fit_width(equations, 13.4)
-        return equations.move_to([0, -2.6, 0])
+        equations.arrange(RIGHT, buff=0.7)
+        fit_width(equations, PLOT_RIGHT - PLOT_LEFT)
+        return equations.move_to([(PLOT_LEFT + PLOT_RIGHT) / 2, EQUATION_Y, 0])
 
-    def _add_row(self, position: int, row: VGroup, detailed: bool) -> None:
-        # Add value by value for the first word, a whole word at once after
-        d_model = self.example.d_model
-        groups = [[c] for c in range(d_model)] if detailed else [list(range(d_model))]
-        self.scene.play(FadeIn(row.encoded[0], row.encoded[2]), run_time=0.3)
-        for columns in groups:
-            equations = self._sum_equations(position, columns)
-            highlights = [
-                Indicate(part.entries[c], color=style.HIGHLIGHT_COLOR)
-                for c in columns
-                for part in (row.embedding, row.position)
-            ]
-            run_time = style.MOVE_TIME if detailed else style.FAST_MOVE_TIME
-            self.scene.play(FadeIn(equations), *highlights, run_time=run_time)
+    def _add_word(self, position: int, detailed: bool) -> None:
+        # Write the sum out; value by value for the first word only
+        embedding, pe, encoded = self._build_sum(position)
+        row = self.embeddings[position]
+        run_time = style.MOVE_TIME if detailed else style.FAST_MOVE_TIME
+
+        self.scene.play(
+            Indicate(self.words[position], color=style.HIGHLIGHT_COLOR),
+            TransformFromCopy(row, embedding.vector),
+            run_time=run_time,
+        )
+        self.scene.play(FadeIn(pe, shift=DOWN * 0.2), run_time=run_time)
+        self.scene.play(
+            FadeIn(encoded[0], encoded.vector[0], encoded.vector[2]), run_time=0.3
+        )
+        columns = range(self.example.d_model)
+        for group in [[c] for c in columns] if detailed else [list(columns)]:
+            equations = self._equations(position, group)
+            self.scene.play(FadeIn(equations), run_time=run_time)
             self.scene.play(
                 *(
-                    TransformFromCopy(eq.total, row.encoded.entries[c])
-                    for eq, c in zip(equations, columns, strict=True)
+                    TransformFromCopy(equation[-1], encoded.vector.entries[c])
+                    for equation, c in zip(equations, group, strict=True)
                 ),
                 run_time=run_time,
             )
             self.scene.play(FadeOut(equations), run_time=0.3)
+        # The word now carries its position-encoded values
+        result = encoded.vector.copy()
+        result.generate_target()
+        result.target.match_height(row).move_to(row, aligned_edge=LEFT)
+        self.scene.play(
+            FadeOut(row),
+            ReplacementTransform(encoded.vector, result.target),
+            FadeOut(embedding, pe, encoded[0]),
+            run_time=run_time,
+        )
+        self.embeddings.submobjects[position] = result.target
 
 
 class ShowPositionalEncoding(LessonScene):

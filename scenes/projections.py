@@ -45,11 +45,14 @@ INPUT_X = -3.6
 OUTPUT_X = 1.2
 """Centre of the column of results."""
 
-NODES_Y = 0.7
+NODES_Y = 0.2
 """Height of the middle of both columns."""
 
+COLUMN_HEIGHT = 3.1
+"""Most vertical distance between the first and last value of a column."""
+
 NODE_SPACING = 1.2
-"""Vertical distance between two values of a column."""
+"""Vertical distance between two values of a short column."""
 
 EQUATION_Y = -2.3
 """Height of the written-out weighted sum."""
@@ -120,13 +123,14 @@ class ProjectionPart:
         title = make_title(p.plural.capitalize()).set_color(p.color)
         d_model, d_head = self.sums.weights.shape
         width = node_width([*self.sums.inputs.flat, *self.sums.totals.flat])
+        spacing = min(NODE_SPACING, COLUMN_HEIGHT / max(d_model - 1, d_head - 1, 1))
         self.inputs = column(
             [make_node(None, style.ENCODED_COLOR, width) for _ in range(d_model)],
-            NODE_SPACING,
+            spacing,
         )
         self.inputs.move_to([INPUT_X, NODES_Y, 0])
         self.outputs = column(
-            [make_node(None, p.color, width) for _ in range(d_head)], NODE_SPACING
+            [make_node(None, p.color, width) for _ in range(d_head)], spacing
         )
         self.outputs.move_to([OUTPUT_X, NODES_Y, 0])
         self.lines = [
@@ -149,9 +153,7 @@ class ProjectionPart:
         output_header = make_text(p.plural, p.color, style.SMALL_SIZE)
         output_header.next_to(self.outputs, UP, buff=0.3).match_y(input_header)
         self.table = VGroup()
-        self.table_header = make_text(
-            f"{p.plural} of each word", p.color, style.SMALL_SIZE
-        )
+        self.table_header = make_text("every word", style.MUTED_COLOR, style.SMALL_SIZE)
         self.table_header.move_to([TABLE_LEFT, 0, 0], aligned_edge=LEFT)
         self.table_header.match_y(input_header)
         self.word = None
@@ -203,11 +205,12 @@ class ProjectionPart:
         numeric[3].set_color(p.color)
         words = VGroup(*(make_word(w, style.SMALL_SIZE) for w in self.example.words))
         symbolic.move_to([0, 2.2, 0])
-        fit_width(numeric, 11.8).move_to([0.7, -0.2, 0])
+        fit_width(numeric, 12.0).move_to([0.8, -0.2, 0])
         top, bottom = numeric[0].get_top()[1] - 0.15, numeric[0].get_bottom()[1] + 0.15
         step = (top - bottom) / len(words)
         for index, label in enumerate(words):
             label.scale_to_fit_height(min(label.height, step * 0.8))
+            fit_width(label, 1.5)
             label.next_to(numeric[0], LEFT, buff=0.25)
             label.set_y(top - step * (index + 0.5))
         caption = make_text(

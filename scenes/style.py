@@ -62,7 +62,7 @@ NUMBER_SIZE = 32
 SMALL_SIZE = 24
 """Font size of weights on connections and of axis labels."""
 
-MAX_WORD_WIDTH = 1.7
+MAX_WORD_WIDTH = 2.0
 """Widest a word label may be, in scene units; longer words are scaled."""
 
 # ---------------------------------------------------------------- timing
