@@ -27,12 +27,14 @@ from qkmath.lesson import (
     Lesson,
     LessonError,
     WorkedExample,
+    as_causal,
     compute,
     default_lesson,
     lesson_from_mapping,
     load_lesson,
     parse_json,
     read_lesson_data,
+    with_second_head,
 )
 
 __all__ = [
@@ -45,6 +47,7 @@ __all__ = [
     "LessonError",
     "WeightedSums",
     "WorkedExample",
+    "as_causal",
     "attention_weights",
     "causal_mask",
     "compute",
@@ -63,4 +66,5 @@ __all__ = [
     "similarity_scores",
     "softmax",
     "sum_relation",
+    "with_second_head",
 ]

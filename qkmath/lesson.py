@@ -21,7 +21,7 @@ import difflib
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +43,12 @@ __all__ = [
     "Lesson",
     "LessonError",
     "WorkedExample",
+    "as_causal",
     "compute",
     "default_lesson",
     "lesson_from_mapping",
     "load_lesson",
+    "with_second_head",
     "parse_json",
     "read_lesson_data",
 ]
@@ -288,6 +290,29 @@ def _compute_head(
         attention_weights=attention,
         output=attention @ values.totals,
     )
+
+
+def as_causal(lesson: Lesson) -> Lesson:
+    """The same lesson with later words hidden (``"causal": true``)."""
+    return replace(lesson, causal=True)
+
+
+def with_second_head(lesson: Lesson) -> Lesson:
+    """The lesson with at least two heads, for showing multi-head attention.
+
+    A lesson with one head gets :data:`SECOND_HEAD` when its sizes fit
+    (d_model 2, d_head 2, as in the default lesson), else a second head
+    drawn from the lesson's seed like any weights the lesson leaves out.
+    """
+    if len(lesson.heads) >= 2:
+        return lesson
+    d_model = lesson.embeddings.shape[1]
+    d_head = lesson.heads[0]["query"].shape[1]
+    if (d_model, d_head) == (2, 2):
+        second = {name: np.array(SECOND_HEAD[name]) for name in MATRIX_NAMES}
+    else:
+        second = _complete_head({}, 1, d_model, d_head, lesson.seed)
+    return replace(lesson, heads=(*lesson.heads, second))
 
 
 # ---------------------------------------------------------------- loading
