@@ -48,9 +48,9 @@ __all__ = [
     "default_lesson",
     "lesson_from_mapping",
     "load_lesson",
-    "with_second_head",
     "parse_json",
     "read_lesson_data",
+    "with_second_head",
 ]
 
 # ---------------------------------------------------------------- defaults
