@@ -71,6 +71,7 @@ class LessonScene(Scene):
         self.example = example if example is not None else example_from_environment()
         self.section_prefix = section_prefix
         self.shown_texts: list[str] = []
+        self.section_names: list[str] = []
 
     def setup(self) -> None:
         self.camera.background_color = style.BACKGROUND_COLOR
@@ -79,7 +80,8 @@ class LessonScene(Scene):
 
     def step(self, name: str) -> None:
         """Start a named section: one chapter of the video."""
-        self.next_section(self.section_prefix + name)
+        self.section_names.append(self.section_prefix + name)
+        self.next_section(self.section_names[-1])
 
     def play(self, *args, **kwargs) -> None:
         super().play(*args, **kwargs)
@@ -126,6 +128,19 @@ def make_text(
     """A line of text, written as typed (no markup, no LaTeX)."""
     mobject = Text(text, font=style.FONT, font_size=size, color=color)
     mobject.qk_text = text
+    return lighten(mobject)
+
+
+def lighten(mobject: Mobject) -> Mobject:
+    """Drop the parsed SVG paths a glyph keeps after it has been built.
+
+    Manim copies mobjects deeply at the start of every transform; the
+    parsed paths made each copy of a number about ten times slower while
+    changing nothing on screen.
+    """
+    for part in mobject.get_family():
+        if getattr(part, "path_obj", None) is not None:
+            part.path_obj = None
     return mobject
 
 
@@ -152,7 +167,7 @@ def make_word(word: str, size: int = style.LABEL_SIZE) -> VGroup:
         [glyphs.get_x(), full.get_bottom()[1], 0],
         stroke_opacity=0,
     )
-    label = VGroup(strut, glyphs)
+    label = VGroup(strut, lighten(glyphs))
     label.qk_text = word
     if label.width > style.MAX_WORD_WIDTH:
         label.scale_to_fit_width(style.MAX_WORD_WIDTH)

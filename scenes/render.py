@@ -117,6 +117,7 @@ def manim_settings(job: RenderJob, name: str, scratch: Path) -> dict:
         "transparent": job.transparent,
         "media_dir": str(scratch),
         "tex_dir": str(CACHE_DIR / "tex"),
+        "text_dir": str(CACHE_DIR / "text"),
         "output_file": name,
         "disable_caching": True,
         "progress_bar": "display" if job.verbose else "none",
