@@ -155,7 +155,11 @@ class PositionalEncodingPart:
             "position-encoded values", style.ENCODED_COLOR, style.SMALL_SIZE
         ).move_to(self.header)
 
+        table = VGroup(self.words, self.embeddings)
+        shift = RIGHT * (-table.get_x())
+
         self.scene.play(ReplacementTransform(self.header, header))
+        self.scene.play(table.animate.shift(shift), header.animate.shift(shift))
         self.scene.wait(style.STEP_PAUSE * 2)
 
     # ------------------------------------------------------------ builders

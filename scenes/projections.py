@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from manim import (
+    DOWN,
     LEFT,
     RIGHT,
     UP,
@@ -62,6 +63,12 @@ CAPTION_Y = -3.35
 
 TABLE_LEFT = 3.0
 """Left edge of the table of finished results."""
+
+MATRIX_LABEL_WIDTH = 1.4
+"""Widest a word beside the rows of X may be in the matrix form."""
+
+MATRIX_HEIGHT = 4.2
+"""Tallest the matrix form may be, between the formula and the caption."""
 
 WEIGHT_POSITION = 0.28
 """Where along a connection its weight is written (0 = at the input)."""
@@ -204,13 +211,13 @@ class ProjectionPart:
         numeric[1].set_color(style.WEIGHT_COLOR)
         numeric[3].set_color(p.color)
         words = VGroup(*(make_word(w, style.SMALL_SIZE) for w in self.example.words))
-        symbolic.move_to([0, 2.2, 0])
-        fit_width(numeric, 12.0).move_to([0.8, -0.2, 0])
+        symbolic.move_to([0, 2.45, 0])
+        self._arrange_matrices(numeric)
         top, bottom = numeric[0].get_top()[1] - 0.15, numeric[0].get_bottom()[1] + 0.15
         step = (top - bottom) / len(words)
         for index, label in enumerate(words):
             label.scale_to_fit_height(min(label.height, step * 0.8))
-            fit_width(label, 1.5)
+            fit_width(label, MATRIX_LABEL_WIDTH)
             label.next_to(numeric[0], LEFT, buff=0.25)
             label.set_y(top - step * (index + 0.5))
         caption = make_text(
@@ -218,7 +225,7 @@ class ProjectionPart:
             f"weights gives one {p.name} value",
             style.MUTED_COLOR,
             style.SMALL_SIZE,
-        ).move_to([0, CAPTION_Y + 0.4, 0])
+        ).move_to([0, CAPTION_Y, 0])
         fit_width(caption, 13)
 
         self.scene.clear_screen()
@@ -227,6 +234,21 @@ class ProjectionPart:
         self.scene.wait(style.STEP_PAUSE * 2)
 
     # ------------------------------------------------------------ parts
+
+    @staticmethod
+    def _arrange_matrices(numeric) -> None:
+        """X W = Q on one line, or X W over = Q when one line is too wide."""
+        width = 13.6 - MATRIX_LABEL_WIDTH
+        if numeric.width <= width:
+            numeric.move_to([MATRIX_LABEL_WIDTH / 2, -0.3, 0])
+            return
+        product = VGroup(numeric[0], numeric[1]).arrange(RIGHT, buff=0.2)
+        result = VGroup(numeric[2], numeric[3]).arrange(RIGHT, buff=0.25)
+        result.next_to(product, DOWN, buff=0.35)
+        fit_width(numeric, width)
+        if numeric.height > MATRIX_HEIGHT:
+            numeric.scale_to_fit_height(MATRIX_HEIGHT)
+        numeric.move_to([MATRIX_LABEL_WIDTH / 2, -0.35, 0])
 
     def _show_inputs(self, token: int) -> None:
         word = make_word(self.example.words[token])
