@@ -13,9 +13,10 @@ setup: system $(STAMP)
 system:
 	@tools/install-system-packages
 
-$(STAMP): requirements.txt tools/system-packages.txt
+$(STAMP): requirements.txt tools/system-packages.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
 
 render: setup

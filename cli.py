@@ -5,6 +5,7 @@ Run from the repository root as ``python cli.py COMMAND``.
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
@@ -30,12 +31,16 @@ class OneLineGroup(click.Group):
     def make_context(self, info_name, args, parent=None, **extra):
         try:
             return super().make_context(info_name, args, parent, **extra)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
         except click.UsageError as error:
             raise _one_line(error) from None
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
         except click.UsageError as error:
             raise _one_line(error) from None
 
@@ -210,9 +215,34 @@ def render(
         raise InputError(str(error)) from None
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised where the program is so that cleanup runs."""
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated
+
+
 def main() -> None:
-    """Entry point with the process exit code of the command."""
-    cli.main(prog_name="cli.py")
+    """Run the command line.
+
+    Ctrl-C ends it with one line and status 130, SIGTERM with status 143;
+    both unwind normally, so temporary files are removed on the way out.
+    """
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        cli.main(prog_name="cli.py", standalone_mode=False)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except Terminated:
+        click.echo("Terminated.", err=True)
+        sys.exit(143)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
 
 
 if __name__ == "__main__":

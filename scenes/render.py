@@ -172,7 +172,18 @@ def render_scenes(names: list[str], job: RenderJob) -> Iterator[Path]:
         print(
             f"[{index}/{len(names)}] rendering {name} ...", file=sys.stderr, flush=True
         )
-        path = render_scene(name, job)
+        try:
+            path = render_scene(name, job)
+        except (RenderError, KeyboardInterrupt):
+            raise
+        except Exception as error:
+            if job.verbose:
+                raise
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            raise RenderError(
+                f"rendering {name} failed: {type(error).__name__}"
+                f"{': ' + reason if reason else ''} (run with --verbose for details)"
+            ) from None
         logger.debug("rendered %s to %s", name, path)
         print(
             f"[{index}/{len(names)}] {name} done in {time.monotonic() - started:.1f} s",
