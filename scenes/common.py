@@ -37,6 +37,9 @@ LESSON_ENV = "QKANIM_LESSON"
 """Environment variable naming a lesson file for scenes rendered by
 Manim's own ``manim`` command; ``cli.py`` hands the lesson over directly."""
 
+MIN_CAPTION_TIME = 1.0
+"""Shortest time a caption stays up, in seconds, even at a scene's end."""
+
 SECTION_SEPARATOR = ": "
 """Between a scene's name and a step's name in a combined video."""
 
@@ -72,6 +75,8 @@ class LessonScene(Scene):
         self.section_prefix = section_prefix
         self.shown_texts: list[str] = []
         self.section_names: list[str] = []
+        self.narration: list[tuple[float, float, str]] = []
+        self._pending_narration: tuple[float, str] | None = None
 
     def setup(self) -> None:
         self.camera.background_color = style.BACKGROUND_COLOR
@@ -82,6 +87,29 @@ class LessonScene(Scene):
         """Start a named section: one chapter of the video."""
         self.section_names.append(self.section_prefix + name)
         self.next_section(self.section_names[-1])
+
+    def narrate(self, text: str) -> None:
+        """Say ``text`` in the subtitles from now until the next narration.
+
+        Each caption lasts until the next one starts (or the scene ends),
+        so scenes never have to guess how long a step takes. The captions
+        become ``<Scene>.srt`` beside the video.
+        """
+        self._flush_narration()
+        self._pending_narration = (self.time, " ".join(text.split()))
+
+    def _flush_narration(self) -> None:
+        if self._pending_narration is None:
+            return
+        start, text = self._pending_narration
+        self._pending_narration = None
+        end = max(self.time, start + MIN_CAPTION_TIME)
+        self.narration.append((start, end, text))
+        self.add_subcaption(text, duration=end - start, offset=start - self.time)
+
+    def tear_down(self) -> None:
+        self._flush_narration()
+        super().tear_down()
 
     def play(self, *args, **kwargs) -> None:
         super().play(*args, **kwargs)

@@ -44,9 +44,40 @@ SCENES: tuple[SceneInfo, ...] = (
         "The same weighted sums with the key weights: the key values of each word.",
     ),
     SceneInfo(
+        "CompareQueriesWithKeys",
+        "scenes.similarity",
+        "Dot products of each query with every key, scaled by the square "
+        "root of the key size: the similarity scores.",
+    ),
+    SceneInfo(
+        "ApplySoftmax",
+        "scenes.softmax",
+        "Softmax over each row of scores: exponentials, their sum, and the "
+        "attention weights as percentages and bars.",
+    ),
+    SceneInfo(
+        "CombineValues",
+        "scenes.combine_values",
+        "Value vectors scaled by the attention weights and added: the "
+        "self-attention output of each word.",
+    ),
+    SceneInfo(
         "AttentionLesson",
         "scenes.lesson",
-        "All the steps above in order, one video with a section per step.",
+        "Positional encoding through the attention output: one video with a "
+        "section per step.",
+    ),
+    SceneInfo(
+        "MaskFutureWords",
+        "scenes.softmax",
+        "A causal mask: later words' scores set to minus infinity before "
+        "softmax, as in a decoder.",
+    ),
+    SceneInfo(
+        "ShowMultiHeadAttention",
+        "scenes.multi_head",
+        "Two or more heads with their own weights, side by side, their "
+        "outputs concatenated.",
     ),
 )
 """Every scene, in lesson order."""
