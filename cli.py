@@ -179,6 +179,24 @@ def list_scenes() -> None:
     show_default=True,
     help="Folder for the finished files, named <Scene>.<format>.",
 )
+@click.option(
+    "--sections",
+    is_flag=True,
+    help="Also write one clip per named step into DIR/<Scene>.sections/ and "
+    "an index of them, DIR/<Scene>.sections.json.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Scenes rendered at once, in separate processes.  [default: the "
+    "number of cores]",
+)
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Render again even when nothing changed since the last render.",
+)
 @click.option("--verbose", is_flag=True, help="Show Manim's own logs and bars.")
 def render(
     scene_names,
@@ -190,11 +208,17 @@ def render(
     fmt,
     transparent,
     out_dir,
+    sections,
+    jobs,
+    no_cache,
     verbose,
 ) -> None:
     """Render scenes to DIR/<Scene>.<format> (default: AttentionLesson).
 
-    Prints each written path on stdout, one per line.
+    Beside each video go its last frame as a poster (<Scene>.png) and its
+    captions (<Scene>.srt and <Scene>.vtt). Scenes whose lesson, code and
+    settings have not changed are copied from the cache instead of
+    rendered. Prints each written path on stdout, one per line.
     """
     if render_all:
         names = [info.name for info in SCENES]
@@ -204,13 +228,32 @@ def render(
         raise InputError(
             f"--transparent does not work with {fmt}: use --format webm, mov or png"
         )
+    if sections and fmt == "png":
+        raise InputError("--sections needs a video format: drop --format png")
     example = load_example(lesson_path, words, seed)
-    from scenes.render import RenderError, RenderJob, render_scenes
-
-    job = RenderJob(example, quality, fmt, transparent, out_dir, verbose)
-    try:
-        for path in render_scenes(names, job):
+    for rendered in run_render(
+        names,
+        example,
+        quality=quality,
+        fmt=fmt,
+        transparent=transparent,
+        out_dir=out_dir,
+        sections=sections,
+        jobs=jobs,
+        use_cache=not no_cache,
+        verbose=verbose,
+    ):
+        for path in rendered.files:
             click.echo(str(path))
+
+
+def run_render(names, example, *, jobs=None, **settings):
+    """Render through :mod:`scenes.render`, turning its errors into one line."""
+    from scenes.render import RenderError, RenderJob, default_jobs, render_scenes
+
+    job = RenderJob(example, jobs=jobs or default_jobs(), **settings)
+    try:
+        yield from render_scenes(names, job)
     except RenderError as error:
         raise InputError(str(error)) from None
 

@@ -38,7 +38,7 @@ LESSON_ENV = "QKANIM_LESSON"
 Manim's own ``manim`` command; ``cli.py`` hands the lesson over directly."""
 
 MIN_CAPTION_TIME = 1.0
-"""Shortest time a caption stays up, in seconds, even at a scene's end."""
+"""Shortest time the last caption of a scene stays up, in seconds."""
 
 SECTION_SEPARATOR = ": "
 """Between a scene's name and a step's name in a combined video."""
@@ -75,6 +75,7 @@ class LessonScene(Scene):
         self.section_prefix = section_prefix
         self.shown_texts: list[str] = []
         self.section_names: list[str] = []
+        self.chapter_starts: list[float] = []
         self.narration: list[tuple[float, float, str]] = []
         self._pending_narration: tuple[float, str] | None = None
 
@@ -86,6 +87,7 @@ class LessonScene(Scene):
     def step(self, name: str) -> None:
         """Start a named section: one chapter of the video."""
         self.section_names.append(self.section_prefix + name)
+        self.chapter_starts.append(self.time)
         self.next_section(self.section_names[-1])
 
     def narrate(self, text: str) -> None:
@@ -95,17 +97,24 @@ class LessonScene(Scene):
         so scenes never have to guess how long a step takes. The captions
         become ``<Scene>.srt`` beside the video.
         """
-        self._flush_narration()
+        self._flush_narration(last=False)
         self._pending_narration = (self.time, " ".join(text.split()))
 
-    def _flush_narration(self) -> None:
+    def _flush_narration(self, last: bool = True) -> None:
         if self._pending_narration is None:
             return
         start, text = self._pending_narration
         self._pending_narration = None
-        end = max(self.time, start + MIN_CAPTION_TIME)
+        end = max(self.time, start + MIN_CAPTION_TIME) if last else self.time
+        if end <= start:
+            return
         self.narration.append((start, end, text))
         self.add_subcaption(text, duration=end - start, offset=start - self.time)
+
+    def chapters(self) -> list[tuple[str, float, float]]:
+        """Each named step as (name, start, end), in seconds of the video."""
+        ends = [*self.chapter_starts[1:], self.time]
+        return list(zip(self.section_names, self.chapter_starts, ends, strict=True))
 
     def tear_down(self) -> None:
         self._flush_narration()
@@ -267,6 +276,20 @@ def make_formula(*parts: str, size: float = 36) -> MathTex:
     return MathTex(
         *parts, tex_template=tex_template(), font_size=size, color=style.TEXT_COLOR
     )
+
+
+def spoken_vector(values: Iterable[float]) -> str:
+    """Values as a caption says them: ``(1.87, 0.09)``."""
+    return "(" + ", ".join(qkmath.shown(v) for v in values) + ")"
+
+
+def spoken_sum(values: Sequence[float], weights: Sequence[float], total: float) -> str:
+    """A weighted sum as a caption says it, with a sign true to the digits."""
+    left = [qkmath.shown(v) for v in values]
+    right = [qkmath.shown(w) for w in weights]
+    result = qkmath.shown(total)
+    products = " + ".join(f"{a} × {b}" for a, b in zip(left, right, strict=True))
+    return f"{products} {qkmath.dot_relation(left, right, result)} {result}"
 
 
 def tex_number(value: float) -> str:

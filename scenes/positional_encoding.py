@@ -30,6 +30,7 @@ from scenes.common import (
     make_title,
     make_vector,
     make_word,
+    spoken_vector,
 )
 
 ROW_SPACING = 1.0
@@ -84,6 +85,17 @@ class PositionalEncodingPart:
 
     def show_embeddings(self) -> None:
         self.scene.step("Word embeddings")
+        self.scene.narrate(
+            f"Each word starts as a word embedding of {self.example.d_model} "
+            "numbers: "
+            + "; ".join(
+                f"“{word}” is {spoken_vector(row)}"
+                for word, row in zip(
+                    self.example.words, self.example.embeddings, strict=True
+                )
+            )
+            + "."
+        )
         # Show each word with its embedding values
         title = make_title("Positional encoding")
         self.words, self.embeddings = self._build_table()
@@ -103,6 +115,10 @@ class PositionalEncodingPart:
 
     def draw_curves(self) -> None:
         self.scene.step("Sine and cosine curves")
+        self.scene.narrate(
+            "Positional encoding gives each value of a word its own curve: "
+            "sine, then cosine, each pair slower than the one before."
+        )
         # Draw one curve per value of a word: sine and cosine, interleaved
         self.plots = self._build_plots()
         note = make_text(
@@ -126,6 +142,11 @@ class PositionalEncodingPart:
         # Read each curve at each word's position
         marks = VGroup()
         for position in range(self.example.n_tokens):
+            self.scene.narrate(
+                f"At position {position}, “{self.example.words[position]}” reads "
+                f"{spoken_vector(self.example.positional_encoding[position])} "
+                "off the curves."
+            )
             line, dots, values = self._build_reading(position)
             marks.add(line, dots, values)
             self.scene.play(FadeIn(line), FadeIn(dots), run_time=style.FAST_MOVE_TIME)
@@ -150,6 +171,16 @@ class PositionalEncodingPart:
 
     def show_result(self) -> None:
         self.scene.step("Position-encoded values")
+        self.scene.narrate(
+            "Each word now carries its meaning and its place: "
+            + "; ".join(
+                f"“{word}” is {spoken_vector(row)}"
+                for word, row in zip(
+                    self.example.words, self.example.position_encoded, strict=True
+                )
+            )
+            + "."
+        )
         # End on each word beside its position-encoded values
         header = make_text(
             "position-encoded values", style.ENCODED_COLOR, style.SMALL_SIZE
@@ -320,6 +351,7 @@ class PositionalEncodingPart:
     def _add_word(self, position: int, detailed: bool) -> None:
         # Write the sum out; value by value for the first word only
         embedding, pe, encoded = self._build_sum(position)
+        self.scene.narrate(self._spoken_addition(position))
         row = self.embeddings[position]
         run_time = style.MOVE_TIME if detailed else style.FAST_MOVE_TIME
 
@@ -355,6 +387,25 @@ class PositionalEncodingPart:
             run_time=run_time,
         )
         self.embeddings.submobjects[position] = result.target
+
+    def _spoken_addition(self, position: int) -> str:
+        example = self.example
+        sums = []
+        for e, p, x in zip(
+            example.embeddings[position],
+            example.positional_encoding[position],
+            example.position_encoded[position],
+            strict=True,
+        ):
+            terms = [qkmath.shown(e), qkmath.shown(p)]
+            result = qkmath.shown(x)
+            sums.append(
+                f"{terms[0]} + {terms[1]} {qkmath.sum_relation(terms, result)} {result}"
+            )
+        return (
+            f"Add the position values to the embedding of "
+            f"“{example.words[position]}”, value by value: " + ", ".join(sums) + "."
+        )
 
 
 class ShowPositionalEncoding(LessonScene):

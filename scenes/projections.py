@@ -37,6 +37,8 @@ from scenes.common import (
     make_vector,
     make_word,
     node_width,
+    spoken_sum,
+    spoken_vector,
     tex_matrix,
 )
 
@@ -125,6 +127,11 @@ class ProjectionPart:
 
     def show_network(self) -> None:
         self.scene.step("Weighted connections")
+        self.scene.narrate(
+            f"Each {self.projection.name} value is a weighted sum of a word's "
+            f"{self.example.d_model} position-encoded values: every line "
+            f"carries one {self.projection.name} weight."
+        )
         # Show the inputs, the empty results and the connections between them
         p = self.projection
         title = make_title(p.plural.capitalize()).set_color(p.color)
@@ -181,6 +188,11 @@ class ProjectionPart:
     def compute_word(self, token: int, detailed: bool) -> None:
         word = self.example.words[token]
         self.scene.step(f"{self.projection.plural.capitalize()} of {word}")
+        if detailed:
+            self.scene.narrate(
+                f"Take the position-encoded values of “{word}”: "
+                f"{spoken_vector(self.sums.inputs[token])}."
+            )
         # Bring in this word's position-encoded values
         self._show_inputs(token)
         results = []
@@ -192,6 +204,12 @@ class ProjectionPart:
 
     def show_matrix_form(self) -> None:
         self.scene.step("Matrix form")
+        self.scene.narrate(
+            f"All words at once, in the paper's notation: {self.projection.letter} "
+            f"= X × W_{self.projection.letter}. Each row of X is one word; each "
+            f"column of the {self.projection.name} weights makes one "
+            f"{self.projection.name} value."
+        )
         # The same numbers in the paper's notation: Q = X W_Q
         p = self.projection
         x = self.sums.inputs
@@ -289,6 +307,12 @@ class ProjectionPart:
         )
         equation = self._build_equation(inputs, weights, total)
         caption = self._caption(token, output)
+        ordinal = ("first", "second", "third", "fourth")[output]
+        self.scene.narrate(
+            f"Multiply each value by its weight and add: "
+            f"{spoken_sum(inputs, weights, total)}, the {ordinal} "
+            f"{p.name} value of “{self.example.words[token]}”."
+        )
         run_time = style.MOVE_TIME if detailed else style.FAST_MOVE_TIME
 
         # Light up the connections into this result, with their weights

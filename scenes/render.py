@@ -1,29 +1,62 @@
-"""Render scenes of a lesson to finished files, one Manim run per scene.
+"""Render scenes of a lesson to finished files.
 
-Manim writes its scratch files (TeX, partial movies) into a private folder
-under the cache; only the finished file is moved to the output folder, under
-a temporary name first and then renamed, so that an output path never holds
-half a file.
+What a user can rely on, and how it is kept:
+
+* **Nothing half-written under an output's name.** Manim renders into a
+  private scratch folder under the cache; finished files are copied into
+  the output folder under a temporary name, then renamed.
+* **Unchanged renders are copies.** Each scene's files are kept in an
+  output cache keyed by everything that decides them (the lesson's values,
+  the source of the scene and of what it imports, quality, format and the
+  versions of the tools). A hit is verified byte for byte against its
+  manifest and copied without importing Manim.
+* **Renders do not share scratch space.** Each scene gets its own Manim
+  media folder and its own TeX and text folders, seeded from a shared store
+  of finished SVGs; new SVGs join the store only after a render succeeds,
+  by an atomic link, so a killed run never leaves a half-written one there.
+* **Parallel scenes.** With ``jobs > 1`` scenes render in worker processes,
+  longest first; the parent prints one progress display.
 """
 
 from __future__ import annotations
 
+import ast
+import contextlib
+import hashlib
 import importlib
-import logging
+import importlib.metadata
+import json
+import multiprocessing
 import os
+import queue
+import re
 import shutil
+import signal
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import qkmath
 from scenes import style
-from scenes.registry import scene_info
+from scenes.registry import SCENES, scene_info
 
-logger = logging.getLogger("qkanim.render")
+REPO = Path(__file__).resolve().parent.parent
+"""The repository root: scene sources are read from here for cache keys."""
+
+CACHE_DIR = REPO / ".qkanim-cache"
+"""Scratch space, the SVG store and the output cache."""
+
+RUNS_DIR = CACHE_DIR / "runs"
+"""One private Manim media folder per scene being rendered."""
+
+STORE_DIR = CACHE_DIR / "store"
+"""Finished TeX and text SVGs shared by every render on this machine."""
+
+OUTPUTS_DIR = CACHE_DIR / "outputs"
+"""Finished files of earlier renders, one folder per cache key."""
 
 QUALITY_SETTINGS = {
     "low": "low_quality",
@@ -33,8 +66,8 @@ QUALITY_SETTINGS = {
 }
 """Our quality names to Manim's."""
 
-CACHE_DIR = Path(__file__).resolve().parent.parent / ".qkanim-cache"
-"""Scratch space: a shared TeX folder and one private folder per render."""
+VIDEO_FORMATS = ("mp4", "webm", "gif", "mov")
+"""Formats with motion; ``png`` is the last frame only."""
 
 TOOLS = {
     "latex": "texlive-latex-base",
@@ -42,9 +75,19 @@ TOOLS = {
 }
 """Programs Manim runs for formulas, and the Debian package of each."""
 
+CACHE_FORMAT = "2"
+"""Bumped when the layout of a cache entry changes."""
+
+VERSIONED_PACKAGES = ("manim", "manimpango", "pycairo", "av", "numpy", "pillow")
+"""Packages whose versions are part of every cache key."""
+
 
 class RenderError(Exception):
     """A render that cannot start or finish; the message is one line."""
+
+
+class Stopped(BaseException):
+    """SIGTERM in a worker process: unwind so that cleanup runs."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +100,45 @@ class RenderJob:
     transparent: bool = False
     out_dir: Path = Path("media")
     verbose: bool = False
+    sections: bool = False
+    jobs: int = 1
+    use_cache: bool = True
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What one scene produced.
+
+    Attributes
+    ----------
+    scene
+        The scene's class name.
+    files
+        Every file written to the output folder; the video (or PNG) first.
+    chapters
+        ``(name, start, end)`` of each named step, in seconds.
+    cached
+        Whether the files were copied from the output cache.
+    """
+
+    scene: str
+    files: tuple[Path, ...]
+    chapters: tuple[tuple[str, float, float], ...] = ()
+    cached: bool = False
+
+    @property
+    def path(self) -> Path:
+        return self.files[0]
+
+    def output(self, suffix: str) -> Path | None:
+        """The written file whose name ends with ``suffix``, if any."""
+        for path in self.files:
+            if path.name == self.scene + suffix:
+                return path
+        return None
+
+
+# ---------------------------------------------------------------- checks
 
 
 def check_tools() -> None:
@@ -79,6 +161,7 @@ def check_fits(example: qkmath.WorkedExample) -> None:
             style.MAX_D_HEAD,
             "values per query and key (d_head)",
         ),
+        (len(example.heads), style.MAX_HEADS, "heads"),
     )
     for count, most, what in limits:
         if count > most:
@@ -103,50 +186,150 @@ def prepare_out_dir(out_dir: Path) -> Path:
     return out_dir
 
 
+# ---------------------------------------------------------------- cache keys
+
+
 def scene_class(name: str) -> type:
     """Import the scene called ``name`` from its module."""
     info = scene_info(name)
     return getattr(importlib.import_module(info.module), name)
 
 
-def manim_settings(job: RenderJob, name: str, scratch: Path) -> dict:
-    """Manim config for one scene rendered into ``scratch``."""
-    return {
-        "quality": QUALITY_SETTINGS[job.quality],
+def _module_path(module: str) -> Path:
+    return REPO / (module.replace(".", "/") + ".py")
+
+
+def _project_imports(path: Path) -> set[str]:
+    """The ``scenes`` modules that the file at ``path`` imports."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            if node.module == "scenes":
+                found.update(f"scenes.{alias.name}" for alias in node.names)
+            elif node.module.startswith("scenes."):
+                found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("scenes."))
+    return {m for m in found if _module_path(m).exists()}
+
+
+def scene_sources(name: str) -> list[Path]:
+    """Every source file that decides what the scene draws.
+
+    The scene's module, the ``scenes`` modules it imports (followed
+    transitively), this module, and all of ``qkmath``.
+    """
+    todo = [scene_info(name).module, __name__]
+    seen: set[str] = set()
+    while todo:
+        module = todo.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        todo.extend(_project_imports(_module_path(module)) - seen)
+    paths = {_module_path(m) for m in seen}
+    paths.update((REPO / "qkmath").glob("*.py"))
+    return sorted(paths)
+
+
+def _versions() -> dict[str, str]:
+    versions = {}
+    for package in VERSIONED_PACKAGES:
+        try:
+            versions[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            versions[package] = "absent"
+    return versions
+
+
+def cache_key(name: str, job: RenderJob) -> str:
+    """A digest of everything that decides the files of one scene."""
+    digest = hashlib.sha256()
+    facts = {
+        "cache_format": CACHE_FORMAT,
+        "scene": name,
+        "values": job.example.to_dict(),
+        "seed": job.example.lesson.seed,
+        "quality": job.quality,
         "format": job.fmt,
         "transparent": job.transparent,
-        "media_dir": str(scratch),
-        "tex_dir": str(CACHE_DIR / "tex"),
-        "text_dir": str(CACHE_DIR / "text"),
-        "output_file": name,
-        "disable_caching": True,
-        "progress_bar": "display" if job.verbose else "none",
-        "verbosity": "INFO" if job.verbose else "ERROR",
-        "notify_outdated_version": False,
-        "write_to_movie": job.fmt != "png",
-        "save_last_frame": job.fmt == "png",
+        "sections": job.sections,
+        "versions": _versions(),
     }
+    digest.update(json.dumps(facts, sort_keys=True).encode())
+    for path in scene_sources(name):
+        digest.update(str(path.relative_to(REPO)).encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:32]
 
 
-def render_scene(name: str, job: RenderJob) -> Path:
-    """Render one scene and move the result to ``job.out_dir``."""
-    from manim import tempconfig
+# ---------------------------------------------------------------- cache entries
 
-    (CACHE_DIR / "runs").mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=CACHE_DIR / "runs"))
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _entry_files(entry: Path) -> list[Path]:
+    return sorted(
+        p for p in entry.rglob("*") if p.is_file() and p.name != "manifest.json"
+    )
+
+
+def seal_entry(
+    entry: Path,
+    chapters: Sequence[tuple[str, float, float]],
+    section_files: Sequence[str] = (),
+) -> None:
+    """Write the manifest that makes a cache entry trusted: last, atomically."""
+    manifest = {
+        "files": {
+            str(p.relative_to(entry)): [p.stat().st_size, _sha256(p)]
+            for p in _entry_files(entry)
+        },
+        "chapters": [list(c) for c in chapters],
+        "section_files": list(section_files),
+    }
+    _write_text_atomic(entry / "manifest.json", json.dumps(manifest, indent=1))
+
+
+def read_entry(entry: Path) -> dict | None:
+    """The manifest of a complete, intact cache entry, else None.
+
+    Every file is checked against the size and digest in the manifest, so a
+    file that a killed run half-wrote, or that was changed since, is never
+    used.
+    """
     try:
-        with tempconfig(manim_settings(job, name, scratch)):
-            scene = scene_class(name)(example=job.example)
-            scene.render()
-            writer = scene.renderer.file_writer
-            produced = (
-                writer.image_file_path if job.fmt == "png" else writer.movie_file_path
-            )
-        target = job.out_dir / f"{name}.{job.fmt}"
-        publish(Path(produced), target)
-        return target
+        manifest = json.loads((entry / "manifest.json").read_text(encoding="utf-8"))
+        files = manifest["files"]
+        present = {str(p.relative_to(entry)) for p in _entry_files(entry)}
+        if present != set(files):
+            return None
+        for relative, (size, digest) in files.items():
+            path = entry / relative
+            if path.stat().st_size != size or _sha256(path) != digest:
+                return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return manifest
+
+
+def _write_text_atomic(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        temporary.unlink(missing_ok=True)
+
+
+# ---------------------------------------------------------------- publishing
 
 
 def publish(source: Path, target: Path) -> None:
@@ -159,35 +342,421 @@ def publish(source: Path, target: Path) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def render_scenes(names: list[str], job: RenderJob) -> Iterator[Path]:
-    """Render each scene in turn, yielding each finished path.
+def publish_folder(source: Path, target: Path) -> None:
+    """Replace the folder ``target`` by a copy of ``source``, whole."""
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.part")
+    old = target.with_name(f".{target.name}.{os.getpid()}.old")
+    try:
+        shutil.copytree(source, temporary)
+        if target.exists():
+            os.replace(target, old)
+        os.replace(temporary, target)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
 
-    Progress goes to stderr, one line per scene.
+
+def publish_entry(name: str, entry: Path, manifest: dict, job: RenderJob) -> Rendered:
+    """Copy a cache entry's files to the output folder under the scene's name."""
+    out = job.out_dir
+    chapters = tuple(tuple(c) for c in manifest["chapters"])
+    written = []
+    main = entry / f"video.{job.fmt}"
+    target = out / f"{name}.{job.fmt}"
+    publish(main, target)
+    written.append(target)
+    for role, suffix in (("poster.png", ".png"), ("captions.srt", ".srt")):
+        if (entry / role).exists() and not (role == "poster.png" and job.fmt == "png"):
+            target = out / f"{name}{suffix}"
+            publish(entry / role, target)
+            written.append(target)
+    if (entry / "captions.vtt").exists():
+        target = out / f"{name}.vtt"
+        publish(entry / "captions.vtt", target)
+        written.append(target)
+    if (entry / "sections").is_dir():
+        folder = out / f"{name}.sections"
+        publish_folder(entry / "sections", folder)
+        index = [
+            {
+                "name": chapter_name,
+                "start": round(start, 3),
+                "duration": round(end - start, 3),
+                "file": f"{folder.name}/{clip}",
+            }
+            for (chapter_name, start, end), clip in zip(
+                chapters, manifest.get("section_files", []), strict=False
+            )
+        ]
+        target = out / f"{name}.sections.json"
+        _write_text_atomic(target, json.dumps(index, indent=2, ensure_ascii=False))
+        written.append(target)
+    return Rendered(name, tuple(written), chapters, cached=False)
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_leftovers(out_dir: Path | None = None) -> None:
+    """Delete scratch and temporary files of renders that no longer run."""
+    pattern = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.(?:part|old)$")
+    places = [RUNS_DIR, OUTPUTS_DIR, STORE_DIR / "tex", STORE_DIR / "text"]
+    if out_dir is not None:
+        places.append(out_dir)
+    for place in places:
+        if not place.is_dir():
+            continue
+        for path in place.iterdir():
+            match = pattern.match(path.name)
+            pid = int(match["pid"]) if match else None
+            if pid is None and place == RUNS_DIR:
+                run = re.match(r"^(?P<pid>\d+)-", path.name)
+                pid = int(run["pid"]) if run else None
+            if pid is None or _alive(pid):
+                continue
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+
+
+def _seed_folder(kind: str, folder: Path) -> None:
+    """Give a private TeX or text folder every finished SVG of the store."""
+    folder.mkdir(parents=True, exist_ok=True)
+    store = STORE_DIR / kind
+    if not store.is_dir():
+        return
+    for svg in store.glob("*.svg"):
+        try:
+            os.link(svg, folder / svg.name)
+        except OSError:
+            shutil.copyfile(svg, folder / svg.name)
+
+
+def _promote_svgs(kind: str, folder: Path) -> None:
+    """Share the SVGs this render made; each appears whole or not at all."""
+    store = STORE_DIR / kind
+    store.mkdir(parents=True, exist_ok=True)
+    for svg in folder.glob("*.svg"):
+        target = store / svg.name
+        if target.exists():
+            continue
+        temporary = store / f".{svg.name}.{os.getpid()}.part"
+        try:
+            shutil.copyfile(svg, temporary)
+            os.replace(temporary, target)
+        finally:
+            temporary.unlink(missing_ok=True)
+
+
+def manim_settings(job: RenderJob, name: str, scratch: Path) -> dict:
+    """Manim config for one scene rendered into ``scratch``."""
+    return {
+        "quality": QUALITY_SETTINGS[job.quality],
+        "format": job.fmt,
+        "transparent": job.transparent,
+        "media_dir": str(scratch / "media"),
+        "tex_dir": str(scratch / "tex"),
+        "text_dir": str(scratch / "text"),
+        "output_file": name,
+        "disable_caching": True,
+        "progress_bar": "display" if job.verbose else "none",
+        "verbosity": "INFO" if job.verbose else "ERROR",
+        "notify_outdated_version": False,
+        "write_to_movie": job.fmt != "png",
+        "save_last_frame": job.fmt == "png",
+        "save_sections": job.sections,
+    }
+
+
+def srt_to_vtt(srt_text: str) -> str:
+    """The same captions as WebVTT, for ``<track>`` on web pages."""
+    lines = ["WEBVTT", ""]
+    for block in srt_text.strip().split("\n\n"):
+        rows = block.strip().splitlines()
+        if len(rows) < 3:
+            continue
+        lines.append(rows[1].replace(",", "."))
+        lines.extend(rows[2:])
+        lines.append("")
+    return "\n".join(lines)
+
+
+def render_into_entry(name: str, job: RenderJob, entry: Path, scratch: Path) -> None:
+    """Run Manim for one scene and gather its files into ``entry``."""
+    from manim import tempconfig
+    from PIL import Image
+
+    for kind in ("tex", "text"):
+        _seed_folder(kind, scratch / kind)
+    with tempconfig(manim_settings(job, name, scratch)):
+        scene = scene_class(name)(example=job.example)
+        scene.render()
+        writer = scene.renderer.file_writer
+        if job.fmt == "png":
+            shutil.copyfile(writer.image_file_path, entry / "video.png")
+        else:
+            shutil.copyfile(writer.movie_file_path, entry / f"video.{job.fmt}")
+            frame = scene.renderer.get_frame()
+            Image.fromarray(frame).save(entry / "poster.png")
+            srt = Path(writer.movie_file_path).with_suffix(".srt")
+            if srt.exists():
+                text = srt.read_text(encoding="utf-8")
+                (entry / "captions.srt").write_text(text, encoding="utf-8")
+                (entry / "captions.vtt").write_text(srt_to_vtt(text), encoding="utf-8")
+        section_files = []
+        if job.sections and job.fmt != "png":
+            (entry / "sections").mkdir()
+            for number, section in enumerate(
+                s for s in writer.sections if s.video is not None
+            ):
+                suffix = Path(section.video).suffix
+                clip = f"{number + 1:02d}-{_slug(section.name)}{suffix}"
+                shutil.copyfile(
+                    writer.sections_output_dir / section.video,
+                    entry / "sections" / clip,
+                )
+                section_files.append(clip)
+        chapters = scene.chapters()
+    for kind in ("tex", "text"):
+        _promote_svgs(kind, scratch / kind)
+    seal_entry(entry, chapters, section_files)
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^\w]+", "-", text.lower(), flags=re.UNICODE).strip("-")
+    return slug[:60] or "section"
+
+
+def cached(name: str, job: RenderJob) -> Rendered | None:
+    """Publish the scene from the output cache if an intact entry exists."""
+    if not job.use_cache:
+        return None
+    entry = OUTPUTS_DIR / cache_key(name, job)
+    manifest = read_entry(entry)
+    if manifest is None:
+        return None
+    rendered = publish_entry(name, entry, manifest, job)
+    return Rendered(rendered.scene, rendered.files, rendered.chapters, cached=True)
+
+
+def render_scene(name: str, job: RenderJob, look_in_cache: bool = True) -> Rendered:
+    """Render one scene (or copy it from the cache) into ``job.out_dir``."""
+    hit = cached(name, job) if look_in_cache else None
+    if hit is not None:
+        return hit
+    RUNS_DIR.mkdir(parents=True, exist_ok=True)
+    OUTPUTS_DIR.mkdir(parents=True, exist_ok=True)
+    key = cache_key(name, job)
+    scratch = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-{name}-", dir=RUNS_DIR))
+    entry = scratch / "entry"
+    entry.mkdir()
+    try:
+        render_into_entry(name, job, entry, scratch)
+        if job.use_cache:
+            _store_entry(entry, OUTPUTS_DIR / key)
+        manifest = json.loads((entry / "manifest.json").read_text(encoding="utf-8"))
+        return publish_entry(name, entry, manifest, job)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _store_entry(entry: Path, final: Path) -> None:
+    """Keep a finished entry in the output cache, whole or not at all."""
+    temporary = final.with_name(f".{final.name}.{os.getpid()}.part")
+    try:
+        shutil.copytree(entry, temporary)
+        if final.exists() and read_entry(final) is None:
+            shutil.rmtree(final, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            # Fails when another render of the same inputs got there first.
+            os.replace(temporary, final)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+
+
+def _one_line(name: str, error: BaseException) -> str:
+    reason = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return (
+        f"rendering {name} failed: {type(error).__name__}"
+        f"{': ' + reason if reason else ''} (run with --verbose for details)"
+    )
+
+
+# ---------------------------------------------------------------- many scenes
+
+
+@dataclass
+class Progress:
+    """One progress display on stderr for every scene of a render."""
+
+    total: int
+    stream: object = field(default_factory=lambda: sys.stderr)
+    started: dict[str, float] = field(default_factory=dict)
+    finished: int = 0
+
+    def start(self, name: str) -> None:
+        self.started[name] = time.monotonic()
+        self._say(f"{name}: rendering ...")
+
+    def done(self, rendered: Rendered) -> None:
+        self.finished += 1
+        if rendered.cached:
+            self._say(f"{rendered.scene}: unchanged, copied from the cache")
+        else:
+            took = time.monotonic() - self.started.get(rendered.scene, time.monotonic())
+            self._say(f"{rendered.scene}: done in {took:.1f} s")
+
+    def _say(self, text: str) -> None:
+        print(f"[{self.finished}/{self.total}] {text}", file=self.stream, flush=True)
+
+
+def render_scenes(names: Sequence[str], job: RenderJob) -> Iterator[Rendered]:
+    """Render each scene, yielding each as soon as its files are written.
+
+    Scenes whose inputs have not changed are copied from the cache first;
+    the rest render in this process, or in ``job.jobs`` worker processes.
     """
     check_tools()
     check_fits(job.example)
     prepare_out_dir(job.out_dir)
-    for index, name in enumerate(names, start=1):
-        started = time.monotonic()
-        print(
-            f"[{index}/{len(names)}] rendering {name} ...", file=sys.stderr, flush=True
-        )
-        try:
-            path = render_scene(name, job)
-        except (RenderError, KeyboardInterrupt):
+    remove_leftovers(job.out_dir)
+    progress = Progress(len(names))
+    todo = []
+    for name in names:
+        hit = cached(name, job)
+        if hit is None:
+            todo.append(name)
+        else:
+            progress.done(hit)
+            yield hit
+    workers = min(job.jobs, len(todo))
+    if workers <= 1:
+        for name in todo:
+            progress.start(name)
+            rendered = _render_reporting(name, job)
+            progress.done(rendered)
+            yield rendered
+    else:
+        yield from _render_in_workers(todo, job, workers, progress)
+
+
+def _render_reporting(name: str, job: RenderJob) -> Rendered:
+    try:
+        return render_scene(name, job, look_in_cache=False)
+    except (RenderError, KeyboardInterrupt):
+        raise
+    except Exception as error:
+        if job.verbose:
             raise
-        except Exception as error:
-            if job.verbose:
-                raise
-            reason = str(error).strip().splitlines()[0] if str(error).strip() else ""
-            raise RenderError(
-                f"rendering {name} failed: {type(error).__name__}"
-                f"{': ' + reason if reason else ''} (run with --verbose for details)"
-            ) from None
-        logger.debug("rendered %s to %s", name, path)
-        print(
-            f"[{index}/{len(names)}] {name} done in {time.monotonic() - started:.1f} s",
-            file=sys.stderr,
-            flush=True,
-        )
-        yield path
+        raise RenderError(_one_line(name, error)) from None
+
+
+def _longest_first(names: Sequence[str]) -> list[str]:
+    order = {info.name: index for index, info in enumerate(SCENES)}
+    return sorted(names, key=lambda n: (n != "AttentionLesson", order.get(n, 0)))
+
+
+def _worker(tasks, results, job: RenderJob) -> None:
+    """Render scenes from ``tasks`` until it is empty; report to ``results``."""
+
+    def stop(signum, frame):
+        raise Stopped
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        while True:
+            try:
+                name = tasks.get_nowait()
+            except queue.Empty:
+                return
+            results.put(("start", name, None))
+            try:
+                rendered = render_scene(name, job, look_in_cache=False)
+                results.put(("done", name, rendered))
+            except Exception as error:
+                results.put(("error", name, _one_line(name, error)))
+                return
+    except Stopped:
+        return
+    finally:
+        # Past this point there is nothing to clean up: a stop may just kill.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _render_in_workers(
+    names: Sequence[str], job: RenderJob, workers: int, progress: Progress
+) -> Iterator[Rendered]:
+    context = multiprocessing.get_context("fork")
+    tasks, results = context.Queue(), context.Queue()
+    for name in _longest_first(names):
+        tasks.put(name)
+    processes = [
+        context.Process(target=_worker, args=(tasks, results, job), daemon=True)
+        for _ in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    remaining = set(names)
+    finished = False
+    try:
+        while remaining:
+            try:
+                kind, name, payload = results.get(timeout=0.5)
+            except queue.Empty:
+                if not any(p.is_alive() for p in processes):
+                    raise RenderError(
+                        "a render worker stopped unexpectedly: "
+                        + ", ".join(sorted(remaining))
+                        + " not rendered (run with --jobs 1 --verbose for details)"
+                    ) from None
+                continue
+            if kind == "start":
+                progress.start(name)
+            elif kind == "error":
+                raise RenderError(payload)
+            else:
+                remaining.discard(name)
+                progress.done(payload)
+                yield payload
+        finished = True
+    finally:
+        _stop_workers(processes, wait_first=finished)
+
+
+def _stop_workers(
+    processes: Sequence, grace: float = 10.0, wait_first: bool = False
+) -> None:
+    """Ask running workers to stop, wait for their cleanup, then kill.
+
+    Workers that have finished their work (``wait_first``) get the time to
+    exit by themselves first.
+    """
+    if wait_first:
+        for process in processes:
+            process.join(grace)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    deadline = time.monotonic() + grace
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            process.kill()
+            process.join()
+
+
+def default_jobs() -> int:
+    """Worker processes by default: one per core."""
+    return max(1, len(os.sched_getaffinity(0)))

@@ -94,3 +94,6 @@ MAX_D_MODEL = 4
 
 MAX_D_HEAD = 4
 """Most query, key or value values per word a scene can lay out."""
+
+MAX_HEADS = 3
+"""Most attention heads the multi-head scene can lay out."""
