@@ -258,6 +258,78 @@ def run_render(names, example, *, jobs=None, **settings):
         raise InputError(str(error)) from None
 
 
+LESSON_PAGE_SKIPS = ("AttentionLesson",)
+"""Scenes left off the lesson page: the page already has each step."""
+
+
+@cli.command()
+@lesson_options
+@click.option(
+    "--quality",
+    type=click.Choice(QUALITIES),
+    default="low",
+    show_default=True,
+    help="low 480p15, medium 720p30, high 1080p60, 4k 2160p60.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("site"),
+    show_default=True,
+    help="Folder for index.html and the videos beside it.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Scenes rendered at once.  [default: the number of cores]",
+)
+@click.option("--no-cache", is_flag=True, help="Render every scene again.")
+@click.option("--verbose", is_flag=True, help="Show Manim's own logs and bars.")
+def lesson(lesson_path, words, seed, quality, out_dir, jobs, no_cache, verbose):
+    """Render every scene and write DIR/index.html: a lesson page.
+
+    The page works offline, from the file system or a web server: each
+    scene's video with its poster, captions and chapters, a step mode that
+    plays one chapter at a time, the formulas, and tables of every value.
+    Prints the page's path.
+    """
+    example = load_example(lesson_path, words, seed)
+    names = [info.name for info in SCENES if info.name not in LESSON_PAGE_SKIPS]
+    rendered = list(
+        run_render(
+            names,
+            example,
+            quality=quality,
+            fmt="mp4",
+            out_dir=out_dir,
+            jobs=jobs,
+            use_cache=not no_cache,
+            verbose=verbose,
+        )
+    )
+    from scenes.page import Chapter, PageVideo, write_lesson_page
+
+    descriptions = {info.name: info.description for info in SCENES}
+    by_name = {r.scene: r for r in rendered}
+    videos = []
+    for name in names:
+        result = by_name[name]
+        captions = result.output(".vtt")
+        videos.append(
+            PageVideo(
+                scene=name,
+                description=descriptions[name],
+                video=result.path.name,
+                poster=result.output(".png").name,
+                captions=captions.name if captions else None,
+                chapters=tuple(Chapter(*chapter) for chapter in result.chapters),
+            )
+        )
+    click.echo(str(write_lesson_page(out_dir, example, videos)))
+
+
 class Terminated(BaseException):
     """SIGTERM, raised where the program is so that cleanup runs."""
 
