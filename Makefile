@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system render test lint golden bench clean
+.PHONY: setup system render lesson test test-fast lint golden bench clean
 
 setup: system $(STAMP)
 
@@ -22,8 +22,14 @@ $(STAMP): requirements.txt tools/system-packages.txt pyproject.toml
 render: setup
 	@$(PY) cli.py render --quality low
 
+lesson: setup
+	@$(PY) cli.py lesson --quality low --out site
+
 test: setup
 	$(PY) -m pytest
+
+test-fast: setup
+	$(PY) -m pytest -m "not slow"
 
 lint: setup
 	$(PY) -m ruff check .
@@ -31,6 +37,9 @@ lint: setup
 
 golden: setup
 	$(PY) -m tests.scenes.golden --regenerate
+
+bench: setup
+	$(PY) bench/run.py
 
 clean:
 	rm -rf $(VENV) .qkanim-cache
