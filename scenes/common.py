@@ -159,13 +159,33 @@ def tex_template() -> TexTemplate:
     )
 
 
+GLYPH_SIZE = 48
+"""Font size at which each distinct string is laid out once per process."""
+
+
+@cache
+def _glyphs(text: str) -> Text:
+    """The outlines of ``text``, built once and then only copied.
+
+    Building a ``Text`` (Pango, then parsing its SVG) costs tens of
+    milliseconds; a copy of a built one costs a few. Outlines scale exactly,
+    so one size serves every size, and colour is set on the copy.
+    """
+    return lighten(Text(text, font=style.FONT, font_size=GLYPH_SIZE))
+
+
+def _copy_glyphs(text: str, color: str, size: float) -> Text:
+    mobject = _glyphs(text).copy().scale(size / GLYPH_SIZE)
+    return mobject.set_color(color)
+
+
 def make_text(
     text: str, color: str = style.TEXT_COLOR, size: int = style.LABEL_SIZE
 ) -> Text:
     """A line of text, written as typed (no markup, no LaTeX)."""
-    mobject = Text(text, font=style.FONT, font_size=size, color=color)
+    mobject = _copy_glyphs(text, color, size)
     mobject.qk_text = text
-    return lighten(mobject)
+    return mobject
 
 
 def lighten(mobject: Mobject) -> Mobject:
@@ -193,9 +213,7 @@ def make_word(word: str, size: int = style.LABEL_SIZE) -> VGroup:
     so that words placed at the same height share a baseline.
     """
     strut_text = "Ag"
-    full = Text(
-        strut_text + word, font=style.FONT, font_size=size, color=style.TEXT_COLOR
-    )
+    full = _copy_glyphs(strut_text + word, style.TEXT_COLOR, size)
     glyphs = VGroup(*full.submobjects[len(strut_text) :])
     if len(glyphs) == 0:
         glyphs = VGroup(*full.submobjects)
@@ -204,7 +222,7 @@ def make_word(word: str, size: int = style.LABEL_SIZE) -> VGroup:
         [glyphs.get_x(), full.get_bottom()[1], 0],
         stroke_opacity=0,
     )
-    label = VGroup(strut, lighten(glyphs))
+    label = VGroup(strut, glyphs)
     label.qk_text = word
     if label.width > style.MAX_WORD_WIDTH:
         label.scale_to_fit_width(style.MAX_WORD_WIDTH)
