@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
+import secrets
 import shutil
 from pathlib import Path
 
 import av
 import numpy as np
 import pytest
+import srt
 from click.testing import CliRunner
 from PIL import Image
 
@@ -133,15 +136,40 @@ def test_png_renders_last_frames_and_prints_only_paths(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in expected)
 
 
+DECIMAL = re.compile(r"[−-]?\d+\.\d+")
+
+
+def read_vtt(path: Path) -> list[tuple[float, float, str]]:
+    """Cues of a WebVTT file as (start, end, text); fails on a malformed one."""
+    blocks = path.read_text(encoding="utf-8").strip().split("\n\n")
+    assert blocks[0] == "WEBVTT"
+    cues = []
+    for block in blocks[1:]:
+        timing, *text = block.splitlines()
+        start, end = (_seconds(t) for t in timing.split(" --> "))
+        cues.append((start, end, " ".join(text)))
+    return cues
+
+
+def _seconds(stamp: str) -> float:
+    hours, minutes, seconds = stamp.strip().split(":")
+    return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+
+
 @pytest.mark.slow
-def test_query_scene_renders_to_a_real_video(tmp_path):
+def test_query_scene_renders_video_poster_captions_and_sections(tmp_path):
     out = tmp_path / "videos"
 
-    result = run("render", "ComputeQueryValues", "--out", str(out))
+    result = run(
+        "render", "ComputeQueryValues", "--sections", "--no-cache", "--out", str(out)
+    )
 
     assert result.exit_code == 0, result.output
     path = out / "ComputeQueryValues.mp4"
-    assert result.stdout.strip() == str(path)
+    names = ["mp4", "png", "srt", "vtt", "sections.json"]
+    assert result.stdout.splitlines() == [
+        str(out / f"ComputeQueryValues.{n}") for n in names
+    ]
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         assert (stream.width, stream.height) == (854, 480)
@@ -154,4 +182,60 @@ def test_query_scene_renders_to_a_real_video(tmp_path):
     middle = frames[len(frames) // 2]
     assert middle.std() > 10, "the middle frame is blank"
     assert not np.array_equal(frames[len(frames) // 4], frames[len(frames) // 2])
-    assert list(out.iterdir()) == [path]
+
+    # The poster is the last frame
+    with Image.open(out / "ComputeQueryValues.png") as image:
+        poster = np.array(image.convert("RGB")).astype(int)
+    assert np.abs(poster - frames[-1].astype(int)).mean() < 3
+
+    # Captions: SRT and VTT agree, cues in order, numbers are the lesson's
+    srt_cues = list(srt.parse((out / "ComputeQueryValues.srt").read_text()))
+    vtt_cues = read_vtt(out / "ComputeQueryValues.vtt")
+    assert len(srt_cues) == len(vtt_cues) >= 5
+    for cue, (start, end, text) in zip(srt_cues, vtt_cues, strict=True):
+        assert cue.start.total_seconds() == pytest.approx(start)
+        assert cue.end.total_seconds() == pytest.approx(end)
+        assert cue.content.replace("\n", " ") == text
+    starts = [start for start, _, _ in vtt_cues]
+    assert starts == sorted(starts)
+    assert all(
+        end <= next_start + 1e-6
+        for (_, end, _), next_start in zip(vtt_cues, starts[1:], strict=False)
+    )
+    assert vtt_cues[-1][1] <= duration + 1
+    table = run("values").stdout.replace("-", "−")
+    spoken = {n for _, _, text in vtt_cues for n in DECIMAL.findall(text)}
+    assert {"4.10", "3.70", "2.22", "−0.05"} <= spoken
+    assert sorted(n for n in spoken if n not in table) == []
+
+    # Sections: one clip per step, timed like the chapters of the video
+    index = json.loads((out / "ComputeQueryValues.sections.json").read_text())
+    assert [s["name"] for s in index] == [
+        "Weighted connections",
+        "Query values of Let's",
+        "Query values of go",
+        "Matrix form",
+    ]
+    assert sum(s["duration"] for s in index) == pytest.approx(duration, abs=0.2)
+    for section in index:
+        with av.open(str(out / section["file"])) as clip:
+            seconds = float(clip.duration) / av.time_base
+        assert seconds == pytest.approx(section["duration"], abs=0.2)
+
+
+@pytest.mark.slow
+def test_unchanged_render_is_copied_from_the_cache(tmp_path):
+    # A seed never used before, so that the first render is not a hit
+    seed = secrets.randbelow(10**12)
+    first, second = tmp_path / "first", tmp_path / "second"
+    args = ["render", "ShowPositionalEncoding", "--words", "cache test", "--seed"]
+    assert run(*args, str(seed), "--out", str(first)).exit_code == 0
+
+    again = run(*args, str(seed), "--out", str(second))
+    changed = run(*args, str(seed + 1), "--out", str(tmp_path / "third"))
+
+    assert "unchanged, copied from the cache" in again.stderr
+    assert "copied from the cache" not in changed.stderr
+    for name in ("mp4", "png", "srt", "vtt"):
+        target = f"ShowPositionalEncoding.{name}"
+        assert (first / target).read_bytes() == (second / target).read_bytes()
