@@ -72,7 +72,7 @@ ENCODER_OPTIONS = {"mp4": {"crf": "23", "preset": "veryfast"}}
 times faster than its default for a few per cent more bytes on these flat,
 mostly still frames; the output stays byte-identical from run to run."""
 
-CACHE_FORMAT = "2"
+CACHE_FORMAT = "3"
 """Bumped when the layout of a cache entry changes."""
 
 VERSIONED_PACKAGES = ("manim", "manimpango", "pycairo", "av", "numpy", "pillow")
@@ -278,7 +278,8 @@ def cache_key(name: str, job: RenderJob) -> str:
         "values": job.example.to_dict(),
         "seed": job.example.lesson.seed,
         "quality": job.quality,
-        "format": job.fmt,
+        # A GIF is made from a lossless MOV (see scenes/gif.py)
+        "format": "mov" if job.fmt == "gif" else job.fmt,
         "transparent": job.transparent,
         "sections": job.sections,
         "versions": _versions(),
@@ -490,7 +491,8 @@ def manim_settings(job: RenderJob, name: str, scratch: Path) -> dict:
     """Manim config for one scene rendered into ``scratch``."""
     return {
         "quality": QUALITY_SETTINGS[job.quality],
-        "format": job.fmt,
+        # A GIF is made from a lossless MOV (see scenes/gif.py)
+        "format": "mov" if job.fmt == "gif" else job.fmt,
         "transparent": job.transparent,
         "media_dir": str(scratch / "media"),
         "tex_dir": str(scratch / "tex"),
@@ -504,6 +506,11 @@ def manim_settings(job: RenderJob, name: str, scratch: Path) -> dict:
         "save_last_frame": job.fmt == "png",
         "save_sections": job.sections,
         "video_encoder_options": ENCODER_OPTIONS.get(job.fmt, {}),
+        **(
+            {"video_codec": "qtrle", "pixel_format": "rgb24"}
+            if job.fmt == "gif"
+            else {}
+        ),
     }
 
 
@@ -534,7 +541,7 @@ def render_into_entry(name: str, job: RenderJob, entry: Path, scratch: Path) -> 
         if job.fmt == "png":
             shutil.copyfile(writer.image_file_path, entry / "video.png")
         else:
-            shutil.copyfile(writer.movie_file_path, entry / f"video.{job.fmt}")
+            _finish_video(Path(writer.movie_file_path), entry / f"video.{job.fmt}")
             frame = scene.renderer.get_frame()
             Image.fromarray(frame).save(entry / "poster.png")
             srt = Path(writer.movie_file_path).with_suffix(".srt")
@@ -548,9 +555,8 @@ def render_into_entry(name: str, job: RenderJob, entry: Path, scratch: Path) -> 
             for number, section in enumerate(
                 s for s in writer.sections if s.video is not None
             ):
-                suffix = Path(section.video).suffix
-                clip = f"{number + 1:02d}-{_slug(section.name)}{suffix}"
-                shutil.copyfile(
+                clip = f"{number + 1:02d}-{_slug(section.name)}.{job.fmt}"
+                _finish_video(
                     writer.sections_output_dir / section.video,
                     entry / "sections" / clip,
                 )
@@ -559,6 +565,16 @@ def render_into_entry(name: str, job: RenderJob, entry: Path, scratch: Path) -> 
     for kind in ("tex", "text"):
         _promote_svgs(kind, scratch / kind)
     seal_entry(entry, chapters, section_files)
+
+
+def _finish_video(produced: Path, target: Path) -> None:
+    """Copy Manim's video, or turn its lossless MOV into a GIF."""
+    if target.suffix == ".gif" and produced.suffix != ".gif":
+        from scenes.gif import write_gif
+
+        write_gif(produced, target)
+    else:
+        shutil.copyfile(produced, target)
 
 
 def _slug(text: str) -> str:

@@ -239,3 +239,26 @@ def test_unchanged_render_is_copied_from_the_cache(tmp_path):
     for name in ("mp4", "png", "srt", "vtt"):
         target = f"ShowPositionalEncoding.{name}"
         assert (first / target).read_bytes() == (second / target).read_bytes()
+
+
+@pytest.mark.slow
+def test_gif_is_small_and_true_to_the_scene(tmp_path):
+    out = tmp_path / "gif"
+
+    result = run(
+        "render", "ShowPositionalEncoding", "--format", "gif", "--out", str(out)
+    )
+
+    assert result.exit_code == 0, result.output
+    gif = out / "ShowPositionalEncoding.gif"
+    assert gif.stat().st_size < 4 * 2**20, "too big for a web page"
+    with Image.open(gif) as image:
+        assert image.size == (854, 480)
+        assert image.info["loop"] == 0
+        frames = image.n_frames
+        image.seek(frames - 1)
+        last = np.array(image.convert("RGB")).astype(int)
+    assert frames > 15 * 10
+    with Image.open(out / "ShowPositionalEncoding.png") as poster:
+        expected = np.array(poster.convert("RGB")).astype(int)
+    assert np.abs(last - expected).mean() < 2
