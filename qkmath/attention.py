@@ -13,7 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = [
+    "SoftmaxSteps",
     "WeightedSums",
+    "as_percentages",
     "attention_weights",
     "causal_mask",
     "position_divisors",
@@ -21,8 +23,11 @@ __all__ = [
     "positional_encoding",
     "project",
     "scaled_scores",
+    "score_divisor",
     "similarity_scores",
     "softmax",
+    "softmax_steps",
+    "weighted_values",
 ]
 
 
@@ -322,3 +327,163 @@ def attention_weights(
     logits = scaled_scores(s, d_head) if scale else s
     mask = causal_mask(s.shape[0]) if causal else None
     return softmax(logits, mask)
+
+
+def score_divisor(d_head: int) -> float:
+    """What the scores are divided by: the square root of the key size.
+
+    Parameters
+    ----------
+    d_head
+        Number of values in a key.
+
+    Returns
+    -------
+    float
+        ``sqrt(d_head)``.
+
+    Notes
+    -----
+    ``scaled_scores(scores, d_head) == scores / score_divisor(d_head)``.
+
+    Examples
+    --------
+    >>> round(score_divisor(2), 4), score_divisor(4)
+    (1.4142, 2.0)
+    """
+    if d_head < 1:
+        raise ValueError(f"d_head must be at least 1, got {d_head}")
+    return float(np.sqrt(d_head))
+
+
+@dataclass(frozen=True)
+class SoftmaxSteps:
+    """Every intermediate value of a row-wise softmax.
+
+    Attributes
+    ----------
+    logits
+        ``(n_rows, n_cols)``: the scores softmax starts from, minus infinity
+        where a mask hides an entry.
+    maxima
+        ``(n_rows,)``: the largest logit of each row.
+    shifted
+        ``(n_rows, n_cols)``: ``logits - maxima``; 0 at each row's largest
+        entry, minus infinity where hidden.
+    exponentials
+        ``(n_rows, n_cols)``: ``exp(shifted)``, between 0 and 1; exactly 0
+        where hidden.
+    sums
+        ``(n_rows,)``: the sum of each row of ``exponentials``, at least 1.
+    weights
+        ``(n_rows, n_cols)``: ``exponentials / sums``; each row sums to 1.
+    """
+
+    logits: np.ndarray
+    maxima: np.ndarray
+    shifted: np.ndarray
+    exponentials: np.ndarray
+    sums: np.ndarray
+    weights: np.ndarray
+
+
+def softmax_steps(scores: np.ndarray, mask: np.ndarray | None = None) -> SoftmaxSteps:
+    """Softmax over each row, keeping every value on the way.
+
+    Parameters
+    ----------
+    scores
+        ``(n_rows, n_cols)``.
+    mask
+        ``(n_rows, n_cols)`` booleans, False where a score is replaced by
+        minus infinity. Every row must keep at least one entry.
+
+    Returns
+    -------
+    SoftmaxSteps
+        Logits, row maxima, shifted logits, exponentials, their row sums and
+        the weights, which equal :func:`softmax` of the same arguments.
+
+    Notes
+    -----
+    ``weights_j = exp(s_j - m) / sum_k exp(s_k - m)`` with ``m = max_k s_k``.
+    Subtracting ``m`` leaves the weights unchanged (it divides numerator and
+    denominator by ``exp(m)``) and keeps every exponential at most 1.
+
+    Examples
+    --------
+    >>> steps = softmax_steps([[2.0, 0.0]], [[True, False]])
+    >>> steps.shifted.tolist(), steps.exponentials.tolist()
+    ([[0.0, -inf]], [[1.0, 0.0]])
+    >>> steps.sums.tolist(), steps.weights.tolist()
+    ([1.0], [[1.0, 0.0]])
+    """
+    logits = _matrix("scores", scores)
+    if mask is not None:
+        mask = np.asarray(mask, dtype=bool)
+        if mask.shape != logits.shape:
+            raise ValueError(f"mask must have shape {logits.shape}, got {mask.shape}")
+        logits = np.where(mask, logits, -np.inf)
+    maxima = logits.max(axis=1)
+    shifted = logits - maxima[:, np.newaxis]
+    exponentials = np.exp(shifted)
+    sums = exponentials.sum(axis=1)
+    weights = exponentials / sums[:, np.newaxis]
+    return SoftmaxSteps(logits, maxima, shifted, exponentials, sums, weights)
+
+
+def as_percentages(weights: np.ndarray) -> np.ndarray:
+    """Attention weights as percentages.
+
+    Parameters
+    ----------
+    weights
+        Any shape, typically ``(n_tokens, n_tokens)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape: ``100 * weights``.
+
+    Examples
+    --------
+    >>> as_percentages([[0.25, 0.75]]).tolist()
+    [[25.0, 75.0]]
+    """
+    return 100.0 * np.asarray(weights, dtype=float)
+
+
+def weighted_values(weights: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Each value vector scaled by the attention weight it receives.
+
+    Parameters
+    ----------
+    weights
+        ``(n_tokens, n_tokens)`` attention weights; row ``i`` is how much
+        word ``i`` attends to each word.
+    values
+        ``(n_tokens, d_head)`` value vectors.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_tokens, n_tokens, d_head)``: ``weights[i, j] * values[j]`` at
+        ``[i, j]``. Summing over axis 1 gives the attention output.
+
+    Notes
+    -----
+    ``output_i = sum_j weights[i, j] * values[j]``, that is ``A V``.
+
+    Examples
+    --------
+    >>> weighted_values([[0.25, 0.75]], [[4.0, 0.0], [0.0, 8.0]]).tolist()
+    [[[1.0, 0.0], [0.0, 6.0]]]
+    """
+    a = _matrix("weights", weights)
+    v = _matrix("values", values)
+    if a.shape[1] != v.shape[0]:
+        raise ValueError(
+            f"weights of shape {a.shape} need {a.shape[1]} value vectors, "
+            f"got values of shape {v.shape}"
+        )
+    return a[:, :, np.newaxis] * v[np.newaxis, :, :]

@@ -19,9 +19,15 @@ from decimal import Decimal, localcontext
 
 __all__ = [
     "DEFAULT_DECIMALS",
+    "INFINITY",
     "MINUS",
     "dot_relation",
+    "matrix_relation",
+    "root_relation",
+    "scaled_relation",
     "shown",
+    "shown_or_infinity",
+    "shown_percent",
     "sum_relation",
 ]
 
@@ -30,6 +36,12 @@ DEFAULT_DECIMALS = 2
 
 MINUS = "\u2212"
 """The typographic minus sign used on screen."""
+
+INFINITY = "\u221e"
+"""How an infinite value (a hidden score) is written on screen."""
+
+PRECISION = 100
+"""Significant digits of the exact arithmetic behind a relation sign."""
 
 
 def shown(value: float, decimals: int = DEFAULT_DECIMALS, minus: str = MINUS) -> str:
@@ -44,6 +56,39 @@ def shown(value: float, decimals: int = DEFAULT_DECIMALS, minus: str = MINUS) ->
     if text.startswith("-"):
         text = text[1:] if float(text) == 0 else minus + text[1:]
     return text
+
+
+def shown_or_infinity(
+    value: float, decimals: int = DEFAULT_DECIMALS, minus: str = MINUS
+) -> str:
+    """Like :func:`shown`, but minus infinity is written ``−∞``.
+
+    Examples
+    --------
+    >>> shown_or_infinity(float("-inf")), shown_or_infinity(-1.234)
+    ('−∞', '−1.23')
+    """
+    if value == float("inf"):
+        return INFINITY
+    if value == float("-inf"):
+        return minus + INFINITY
+    return shown(value, decimals, minus)
+
+
+def shown_percent(percentage: float, decimals: int = DEFAULT_DECIMALS) -> str:
+    """A percentage as shown on screen: the number, then ``%``.
+
+    Parameters
+    ----------
+    percentage
+        Already multiplied by 100 (see :func:`qkmath.as_percentages`).
+
+    Examples
+    --------
+    >>> shown_percent(99.5893674), shown_percent(0.0039)
+    ('99.59%', '0.00%')
+    """
+    return shown(percentage, decimals) + "%"
 
 
 def _decimal(text: str) -> Decimal:
@@ -97,3 +142,63 @@ def sum_relation(terms: Sequence[str], result: str) -> str:
         context.prec = 100
         exact = sum((_decimal(t) for t in terms), Decimal(0))
     return _relation(exact, result)
+
+
+def scaled_relation(score: str, d_head: int, result: str) -> str:
+    """``=`` or ``≈`` between ``score ÷ √d_head`` and ``result``.
+
+    The square root is exact here, not the rounded divisor on screen.
+
+    Examples
+    --------
+    >>> scaled_relation("11.73", 2, "8.29"), scaled_relation("11.73", 2, "8.32")
+    ('=', '≈')
+    """
+    with localcontext() as context:
+        context.prec = PRECISION
+        exact = _decimal(score) / Decimal(d_head).sqrt()
+    return _relation(exact, result)
+
+
+def root_relation(radicand: int, result: str) -> str:
+    """``=`` when ``result`` is exactly ``√radicand``, else ``≈``.
+
+    Unlike the other relations this one does not accept a rounded result:
+    a square root is usually irrational, and ``√2 = 1.41`` reads as false.
+
+    Examples
+    --------
+    >>> root_relation(4, "2.00"), root_relation(2, "1.41")
+    ('=', '≈')
+    """
+    return "=" if _decimal(result) ** 2 == radicand else "\u2248"
+
+
+def matrix_relation(
+    left: Sequence[Sequence[float]],
+    right: Sequence[Sequence[float]],
+    result: Sequence[Sequence[float]],
+) -> str:
+    """``=`` if every entry of the shown ``left @ right`` is true, else ``≈``.
+
+    Parameters
+    ----------
+    left, right, result
+        Matrices of exact values, ``(n, m)``, ``(m, p)`` and ``(n, p)``;
+        each is compared as shown by :func:`shown`.
+
+    Examples
+    --------
+    >>> matrix_relation([[1.0, 2.0]], [[3.0], [4.0]], [[11.0]])
+    '='
+    >>> matrix_relation([[1.0 / 3]], [[3.0]], [[1.0]])
+    '≈'
+    """
+    columns = list(zip(*right, strict=True))
+    for row, result_row in zip(left, result, strict=True):
+        shown_row = [shown(v) for v in row]
+        for column, value in zip(columns, result_row, strict=True):
+            sign = dot_relation(shown_row, [shown(v) for v in column], shown(value))
+            if sign != "=":
+                return "\u2248"
+    return "="

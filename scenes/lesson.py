@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+from scenes.combine_values import CombineValuesPart
 from scenes.common import SECTION_SEPARATOR, LessonScene
 from scenes.positional_encoding import PositionalEncodingPart
 from scenes.projections import KEY, QUERY, ProjectionPart
+from scenes.similarity import SimilarityPart
+from scenes.softmax import SoftmaxPart
 
 
 class AttentionLesson(LessonScene):
-    """Positional encoding, then query values, then key values."""
+    """From positional encoding to the output of self-attention."""
 
     def construct(self) -> None:
-        self.section_prefix = "Positional encoding" + SECTION_SEPARATOR
-        PositionalEncodingPart(self).play()
+        self.part("Positional encoding", PositionalEncodingPart(self))
         for projection in (QUERY, KEY):
+            self.part(projection.plural.capitalize(), ProjectionPart(self, projection))
+        self.part("Similarity", SimilarityPart(self))
+        self.part("Softmax", SoftmaxPart(self, masked=self.example.lesson.causal))
+        self.part("Output", CombineValuesPart(self))
+
+    def part(self, name: str, part) -> None:
+        """Play one part of the lesson, its sections named after it."""
+        if self.mobjects:
             self.clear_screen()
-            self.section_prefix = projection.plural.capitalize() + SECTION_SEPARATOR
-            ProjectionPart(self, projection).play()
+        self.section_prefix = name + SECTION_SEPARATOR
+        part.play()

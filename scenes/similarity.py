@@ -60,13 +60,19 @@ GRID_ROW_HEIGHT = 0.62
 GRID_LABEL_WIDTH = 1.5
 """Widest a word at the start of a table row may be."""
 
+GRID_HEADER_WIDTH = 1.4
+"""Widest a word heading a table column may be before it is shrunk."""
+
+PANEL_LABEL_WIDTH = 2.0
+"""Widest a word beside a query or key vector may be."""
+
 EQUATION_Y = -2.1
 """Height of the written-out dot product."""
 
 CAPTION_Y = -3.35
 """Height of the sentence that says what is being computed."""
 
-HALF_WIDTH = 5.9
+HALF_WIDTH = 5.3
 """Widest one of two tables side by side may be."""
 
 
@@ -133,7 +139,9 @@ def make_grid(
     VGroup
         With ``grid.slots[i][j]``, an invisible point at the centre of cell
         ``(i, j)`` that moves and scales with the grid, and
-        ``grid.row_labels`` and ``grid.column_labels``.
+        ``grid.row_labels`` and ``grid.column_labels``. Give a cell's content
+        its unscaled size (``grid.cell_width`` wide at most) and place it with
+        :func:`put_in_cell`.
     """
     row_labels = VGroup(
         *(
@@ -197,6 +205,7 @@ def make_grid(
     )
     grid.slots, grid.row_labels, grid.column_labels = slots, row_labels, column_labels
     grid.natural_width = grid.width
+    grid.cell_width = cell_width
     return grid
 
 
@@ -205,9 +214,15 @@ def grid_number_size(n_tokens: int) -> int:
     return style.NUMBER_SIZE if n_tokens <= 2 else style.SMALL_SIZE
 
 
-def cell_width_for(texts: Sequence[str], size: int) -> float:
-    """Width of a table column that holds the widest of ``texts``."""
-    return max(make_text(t, size=size).width for t in texts) + 0.35
+def cell_width_for(texts: Sequence[str], words: Sequence[str], size: int) -> float:
+    """Width of a table column that holds the widest of ``texts``.
+
+    Words heading the columns widen them up to ``GRID_HEADER_WIDTH``; longer
+    words are shrunk to fit.
+    """
+    numbers = max(make_text(t, size=size).width for t in texts) + 0.35
+    headers = max(make_word(w, style.SMALL_SIZE).width for w in words) + 0.15
+    return max(numbers, min(headers, GRID_HEADER_WIDTH + 0.15))
 
 
 def put_in_cell(grid: VGroup, row: int, column: int, mobject):
@@ -251,7 +266,7 @@ class SimilarityPart:
         keys_header.move_to([PANEL_LEFT, KEYS_HEADER_Y, 0], aligned_edge=LEFT)
         query_header = make_text("query", style.QUERY_COLOR, style.SMALL_SIZE)
         query_header.move_to([PANEL_LEFT, QUERY_HEADER_Y, 0], aligned_edge=LEFT)
-        self.grid = self._build_grid(self.head.scores, "score")
+        self.grid = self._build_grid(self.head.scores)
         self.headers = VGroup(keys_header, query_header)
         self.cells = [[None] * len(words) for _ in words]
         self.query_row = None
@@ -279,7 +294,7 @@ class SimilarityPart:
                 f"gives {scores}."
             )
         for key in range(len(words)):
-            self._dot_product(token, key, detailed)
+            self._dot_product(token, key, detailed, term_by_term=detailed and key == 0)
         self.scene.wait(style.STEP_PAUSE if detailed else style.SHORT_PAUSE)
 
     def scale_scores(self) -> None:
@@ -287,23 +302,32 @@ class SimilarityPart:
         # Divide every score by the square root of the key size
         d_head = self.head.d_head
         scaled = self.head.scaled_scores
-        root = qkmath.shown(qkmath.score_divisor(d_head))
+        root_value = qkmath.score_divisor(d_head)
+        root = qkmath.shown(root_value)
         sign = qkmath.root_relation(d_head, root)
         raw_header = make_text("scores", SCORE_COLOR, style.SMALL_SIZE)
         scaled_header = make_text("scaled scores", SCORE_COLOR, style.SMALL_SIZE)
-        scaled_grid = self._build_grid(scaled, "scaled")
+        scaled_grid = self._build_grid(scaled)
         divide = VGroup(
             make_text(f"÷ √{d_head}", style.TEXT_COLOR, style.LABEL_SIZE),
-            make_text(f"√{d_head} {sign} {root}", style.MUTED_COLOR, style.SMALL_SIZE),
+            VGroup(
+                make_text(f"√{d_head} {sign}", style.MUTED_COLOR, style.SMALL_SIZE),
+                make_number(root_value, style.MUTED_COLOR, style.SMALL_SIZE),
+            ).arrange(RIGHT, buff=0.15),
         ).arrange(DOWN, buff=0.2)
         example = self._division_example()
-        why = make_text(
-            f"Why: dividing by √{d_head} keeps the scores from growing with the "
-            "key size, so softmax does not saturate.",
-            style.MUTED_COLOR,
-            style.SMALL_SIZE,
-        )
-        fit_width(why, 13.4).move_to([0, CAPTION_Y, 0])
+        why = VGroup(
+            make_text(
+                f"Why: dividing by √{d_head} keeps the scores from growing with "
+                "the key size,",
+                style.MUTED_COLOR,
+                style.SMALL_SIZE,
+            ),
+            make_text(
+                "so softmax does not saturate.", style.MUTED_COLOR, style.SMALL_SIZE
+            ),
+        ).arrange(DOWN, buff=0.15)
+        fit_width(why, 13.4).move_to([0, CAPTION_Y + 0.15, 0])
 
         target = self.grid.copy()
         self._place_half(target, -1)
@@ -369,13 +393,16 @@ class SimilarityPart:
         fit_width(note, 13.4).move_to([0, CAPTION_Y, 0])
         cells = VGroup(*(c for row in self.cells for c in row))
         table = VGroup(self.grid, cells)
+        target = table.copy()
+        target.scale(min(1.4, 9 / target.width, 5 / target.height))
+        target.move_to([0, 0.2, 0])
 
         self.scene.narrate(
             "This lesson skips the scaling: softmax will use the raw scores."
         )
         self.scene.play(
             FadeOut(self.headers, self.key_rows, self.query_row),
-            table.animate.move_to([0, 0.2, 0]),
+            ReplacementTransform(table, target),
         )
         self.scene.play(FadeIn(note))
         self.scene.wait(style.STEP_PAUSE * 2)
@@ -390,7 +417,9 @@ class SimilarityPart:
             make_vector(q, style.QUERY_COLOR, size) for q in self.queries
         ]
         align_columns([*vectors, *self.query_vectors])
-        labels = [fit_width(make_word(w, style.SMALL_SIZE), 1.6) for w in words]
+        labels = [
+            fit_width(make_word(w, style.SMALL_SIZE), PANEL_LABEL_WIDTH) for w in words
+        ]
         self.label_width = max(label.width for label in labels)
         rows = VGroup()
         for index, (label, vector) in enumerate(zip(labels, vectors, strict=True)):
@@ -406,13 +435,12 @@ class SimilarityPart:
             row.scale((PANEL_RIGHT - PANEL_LEFT) / row.width, about_edge=LEFT)
         return row
 
-    def _build_grid(self, values, kind: str) -> VGroup:
+    def _build_grid(self, values) -> VGroup:
         words = self.example.words
         texts = [qkmath.shown(v) for v in values.flat]
-        grid = make_grid(words, words, cell_width_for(texts, self.size))
+        grid = make_grid(words, words, cell_width_for(texts, words, self.size))
         fit_width(grid, GRID_RIGHT - GRID_LEFT)
         grid.move_to([GRID_RIGHT, GRID_TOP, 0], aligned_edge=UP + RIGHT)
-        grid.kind = kind
         return grid
 
     def _number(self, value: float, grid: VGroup, row: int, column: int):
@@ -424,7 +452,8 @@ class SimilarityPart:
         grid.move_to([side * (6.8 - grid.width / 2), 1.0, 0])
 
     def _show_query(self, token: int) -> None:
-        label = fit_width(make_word(self.example.words[token], style.SMALL_SIZE), 1.6)
+        label = make_word(self.example.words[token], style.SMALL_SIZE)
+        fit_width(label, PANEL_LABEL_WIDTH)
         row = self._panel_row(label, self.query_vectors[token], QUERY_Y)
         if self.query_row is None:
             self.scene.play(FadeIn(self.headers[1]), FadeIn(row))
@@ -434,7 +463,9 @@ class SimilarityPart:
             )
         self.query_row = row
 
-    def _dot_product(self, token: int, key: int, detailed: bool) -> None:
+    def _dot_product(
+        self, token: int, key: int, detailed: bool, term_by_term: bool
+    ) -> None:
         """Write one dot product out and put its result in the table."""
         words = self.example.words
         query, key_vector = self.queries[token], self.keys[key]
@@ -470,7 +501,7 @@ class SimilarityPart:
             ]
             for k, term in enumerate(equation.terms)
         ]
-        if detailed:
+        if term_by_term:
             for group in moves:
                 self.scene.play(*group, run_time=run_time)
         else:

@@ -10,7 +10,9 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from qkmath.attention import (
+    SoftmaxSteps,
     WeightedSums,
+    as_percentages,
     attention_weights,
     causal_mask,
     position_divisors,
@@ -18,8 +20,11 @@ from qkmath.attention import (
     positional_encoding,
     project,
     scaled_scores,
+    score_divisor,
     similarity_scores,
     softmax,
+    softmax_steps,
+    weighted_values,
 )
 
 EXACT = {"rtol": 0, "atol": 1e-12}
@@ -425,3 +430,134 @@ class TestAttentionWeights:
     def test_non_square_scores_raise(self):
         with pytest.raises(ValueError, match=r"square, got shape \(1, 2\)"):
             attention_weights([[1.0, 2.0]], 2)
+
+
+class TestScoreDivisor:
+    @pytest.mark.parametrize(
+        ("d_head", "expected"),
+        [
+            pytest.param(1, 1.0, id="d_head=1"),
+            pytest.param(2, 1.4142135623730951, id="d_head=2"),
+            pytest.param(4, 2.0, id="d_head=4"),
+            pytest.param(9, 3.0, id="d_head=9"),
+        ],
+    )
+    def test_by_hand(self, d_head, expected):
+        assert score_divisor(d_head) == expected
+
+    @pytest.mark.parametrize("d_head", [1, 2, 3, 4], ids=lambda d: f"d_head={d}")
+    def test_scaled_scores_divide_by_it(self, d_head):
+        scores = _random_scores(3, d_head)
+
+        assert_allclose(
+            scaled_scores(scores, d_head), scores / score_divisor(d_head), **EXACT
+        )
+
+    def test_d_head_0_raises(self):
+        with pytest.raises(ValueError, match="got 0"):
+            score_divisor(0)
+
+
+class TestSoftmaxSteps:
+    def test_by_hand(self):
+        # Row 1: 2 and 2 - ln 3; row 2: one score only
+        steps = softmax_steps([[2.0, 2.0 - math.log(3.0)], [-1.0, 5.0]])
+
+        assert_allclose(steps.maxima, [2.0, 5.0], **EXACT)
+        assert_allclose(steps.shifted, [[0.0, -math.log(3.0)], [-6.0, 0.0]], **EXACT)
+        assert_allclose(
+            steps.exponentials, [[1.0, 1 / 3], [math.exp(-6.0), 1.0]], **EXACT
+        )
+        assert_allclose(steps.sums, [4 / 3, 1 + math.exp(-6.0)], **EXACT)
+        assert_allclose(steps.weights[0], [0.75, 0.25], **EXACT)
+
+    def test_masked_entries_by_hand(self):
+        steps = softmax_steps([[1.0, 50.0], [3.0, 1.0]], [[True, False], [True, True]])
+
+        assert steps.logits[0, 1] == -np.inf
+        assert steps.shifted[0, 1] == -np.inf
+        assert steps.exponentials[0, 1] == 0.0
+        assert_allclose(steps.maxima, [1.0, 3.0], **EXACT)
+        assert_allclose(steps.sums, [1.0, 1 + math.exp(-2.0)], **EXACT)
+        assert_array_equal(steps.weights[0], [1.0, 0.0])
+
+    @pytest.mark.parametrize("causal", [False, True], ids=["open", "causal"])
+    @pytest.mark.parametrize("n_tokens", [1, 2, 4], ids=lambda n: f"{n}-words")
+    def test_weights_equal_softmax(self, n_tokens, causal):
+        scores = _random_scores(n_tokens, 21)
+        mask = causal_mask(n_tokens) if causal else None
+
+        steps = softmax_steps(scores, mask)
+
+        assert_allclose(steps.weights, softmax(scores, mask), **EXACT)
+
+    def test_each_value_follows_from_the_one_before(self):
+        scores = _random_scores(4, 8)
+
+        steps = softmax_steps(scores)
+
+        assert_array_equal(steps.logits, scores)
+        assert_array_equal(steps.maxima, [max(row) for row in scores.tolist()])
+        assert_allclose(steps.shifted, scores - steps.maxima[:, None], **EXACT)
+        assert_allclose(steps.exponentials, np.exp(steps.shifted), **EXACT)
+        assert_allclose(steps.sums, steps.exponentials.sum(axis=1), **EXACT)
+        assert_allclose(
+            steps.weights, steps.exponentials / steps.sums[:, None], **EXACT
+        )
+
+    def test_largest_exponential_of_each_row_is_one(self):
+        steps = softmax_steps(_random_scores(3, 4) * 100)
+
+        assert_array_equal(steps.exponentials.max(axis=1), [1.0, 1.0, 1.0])
+        assert np.all(np.isfinite(steps.exponentials))
+
+    def test_is_frozen(self):
+        steps = softmax_steps([[0.0]])
+
+        assert isinstance(steps, SoftmaxSteps)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            steps.sums = np.zeros(1)
+
+    def test_mask_of_another_shape_raises(self):
+        with pytest.raises(ValueError, match=r"\(1, 2\), got \(2, 2\)"):
+            softmax_steps([[0.0, 0.0]], np.ones((2, 2), dtype=bool))
+
+
+class TestAsPercentages:
+    def test_by_hand(self):
+        assert_allclose(
+            as_percentages([[0.25, 0.75], [1.0, 0.0]]), [[25, 75], [100, 0]]
+        )
+
+    def test_rows_of_weights_add_up_to_100(self):
+        weights = softmax(_random_scores(3, 2))
+
+        assert_allclose(as_percentages(weights).sum(axis=1), [100.0] * 3, atol=1e-10)
+
+
+class TestWeightedValues:
+    def test_by_hand(self):
+        weights = [[1.0, 0.0], [0.25, 0.75]]
+        values = [[4.0, -8.0], [2.0, 12.0]]
+
+        products = weighted_values(weights, values)
+
+        expected = [
+            [[4.0, -8.0], [0.0, 0.0]],
+            [[1.0, -2.0], [1.5, 9.0]],
+        ]
+        assert_allclose(products, expected, **EXACT)
+
+    def test_sums_to_the_attention_output(self):
+        rng = np.random.default_rng(5)
+        weights = softmax(rng.normal(size=(4, 4)))
+        values = rng.normal(size=(4, 3))
+
+        products = weighted_values(weights, values)
+
+        assert products.shape == (4, 4, 3)
+        assert_allclose(products.sum(axis=1), weights @ values, rtol=0, atol=1e-12)
+
+    def test_one_value_vector_per_column_of_weights(self):
+        with pytest.raises(ValueError, match=r"\(2, 2\).*\(3, 1\)"):
+            weighted_values(np.eye(2), np.zeros((3, 1)))

@@ -6,7 +6,18 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 import pytest
 
-from qkmath.display import MINUS, dot_relation, shown, sum_relation
+from qkmath.display import (
+    INFINITY,
+    MINUS,
+    dot_relation,
+    matrix_relation,
+    root_relation,
+    scaled_relation,
+    shown,
+    shown_or_infinity,
+    shown_percent,
+    sum_relation,
+)
 from qkmath.lesson import (
     DEFAULT_LESSON,
     SECOND_HEAD,
@@ -154,6 +165,90 @@ class TestSumRelation:
 
     def test_result_without_decimals_is_rounded_too(self):
         assert sum_relation(["1.4", "1.4"], "3") == "="
+
+
+class TestShownOrInfinity:
+    @pytest.mark.parametrize(
+        ("value", "expected"),
+        [
+            pytest.param(float("-inf"), MINUS + INFINITY, id="minus-infinity"),
+            pytest.param(float("inf"), INFINITY, id="infinity"),
+            pytest.param(-10.1422, "\u221210.14", id="finite"),
+            pytest.param(-0.001, "0.00", id="negative-zero"),
+        ],
+    )
+    def test_values(self, value, expected):
+        assert shown_or_infinity(value) == expected
+
+
+class TestShownPercent:
+    @pytest.mark.parametrize(
+        ("percentage", "expected"),
+        [
+            pytest.param(99.9960621, "100.00%", id="rounds-up"),
+            pytest.param(0.0039379, "0.00%", id="tiny"),
+            pytest.param(3.95160, "3.95%", id="two-decimals"),
+            pytest.param(50.0, "50.00%", id="half"),
+        ],
+    )
+    def test_values(self, percentage, expected):
+        assert shown_percent(percentage) == expected
+
+    def test_other_decimals(self):
+        assert shown_percent(12.345, 1) == "12.3%"
+
+
+class TestScaledRelation:
+    @pytest.mark.parametrize(
+        ("score", "d_head", "result", "expected"),
+        [
+            pytest.param("11.73", 2, "8.29", "=", id="default-lesson"),
+            # dividing by the shown 1.41 instead would give 8.32
+            pytest.param("11.73", 2, "8.32", APPROX, id="not-by-rounded-root"),
+            pytest.param("8.00", 4, "4.00", "=", id="exact-root"),
+            pytest.param("\u22122.62", 2, "\u22121.85", "=", id="minus"),
+        ],
+    )
+    def test_relation(self, score, d_head, result, expected):
+        assert scaled_relation(score, d_head, result) == expected
+
+
+class TestRootRelation:
+    @pytest.mark.parametrize(
+        ("radicand", "result", "expected"),
+        [
+            pytest.param(4, "2.00", "=", id="exact"),
+            pytest.param(1, "1.00", "=", id="one"),
+            pytest.param(2, "1.41", APPROX, id="irrational"),
+            pytest.param(3, "1.73", APPROX, id="irrational-3"),
+        ],
+    )
+    def test_relation(self, radicand, result, expected):
+        assert root_relation(radicand, result) == expected
+
+
+class TestMatrixRelation:
+    def test_equal_when_every_entry_is_true(self):
+        assert matrix_relation([[1.0, 2.0]], [[3.0], [4.0]], [[11.0]]) == "="
+
+    def test_one_rounded_entry_makes_it_approximate(self):
+        left = [[1.0, 0.0], [0.554, 0.554]]
+        right = [[1.0], [1.0]]
+
+        assert matrix_relation(left, right, [[1.0], [1.108]]) == APPROX
+
+    def test_default_value_vectors(self):
+        values = compute(default_lesson()).heads[0].values
+        expected = "="
+        for row, totals in zip(values.inputs, values.totals, strict=True):
+            for column, total in zip(values.weights.T, totals, strict=True):
+                sign = dot_relation(
+                    [shown(v) for v in row], [shown(v) for v in column], shown(total)
+                )
+                if sign != "=":
+                    expected = APPROX
+
+        assert matrix_relation(values.inputs, values.weights, values.totals) == expected
 
 
 # ---------------------------------------------------------------- property
