@@ -218,3 +218,17 @@ def test_default_outputs(last_frames):
 
     assert {"1.50", "0.39", "1.49", "0.38"} <= set(scene.shown_texts)
     assert scene.section_names[-1] == "Self-attention outputs"
+
+
+@pytest.mark.parametrize("lesson", list(golden.LESSONS))
+def test_whole_lesson_shows_only_computed_values(last_frames, lesson):
+    _, scene = last_frames("AttentionLesson", lesson)
+
+    shown = shown_numbers(scene.shown_texts)
+    percents = {t for t in scene.shown_texts if PERCENTAGE.fullmatch(t)}
+
+    assert sorted(set(shown) - attention_numbers(scene.example)) == []
+    assert sorted(percents - percentages(scene.example)) == []
+    assert {qkmath.shown(v) for v in scene.example.heads[0].output.flat} <= set(
+        scene.shown_texts
+    )

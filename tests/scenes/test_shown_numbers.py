@@ -35,7 +35,6 @@ def shown_numbers(texts: list[str]) -> list[str]:
         "ShowPositionalEncoding",
         "ComputeQueryValues",
         "ComputeKeyValues",
-        "AttentionLesson",
     ],
 )
 def test_every_shown_number_is_a_computed_value(last_frames, scene_name, lesson):
@@ -87,4 +86,6 @@ def test_sections_name_each_step(last_frames, lesson):
     assert "Positional encoding: Word embeddings" in names
     assert "Query values: Matrix form" in names
     assert "Key values: Matrix form" in names
+    for part in ("Similarity", "Softmax", "Output"):
+        assert any(name.startswith(part + ": ") for name in names), part
     assert len(names) == len(set(names)) >= 10
