@@ -262,3 +262,55 @@ def test_gif_is_small_and_true_to_the_scene(tmp_path):
     with Image.open(out / "ShowPositionalEncoding.png") as poster:
         expected = np.array(poster.convert("RGB")).astype(int)
     assert np.abs(last - expected).mean() < 2
+
+
+@pytest.mark.slow
+def test_transparent_mov_has_an_alpha_channel(tmp_path):
+    out = tmp_path / "slides"
+
+    result = run(
+        "render",
+        "ShowPositionalEncoding",
+        "--format",
+        "mov",
+        "--transparent",
+        "--out",
+        str(out),
+    )
+
+    assert result.exit_code == 0, result.output
+    with av.open(str(out / "ShowPositionalEncoding.mov")) as container:
+        stream = container.streams.video[0]
+        frames = list(container.decode(stream))
+        last = frames[-1].to_ndarray(format="rgba")
+    alpha = last[:, :, 3]
+    assert alpha[0, 0] == 0, "the background is not transparent"
+    assert alpha.max() == 255, "nothing is drawn"
+    with Image.open(out / "ShowPositionalEncoding.png") as poster:
+        assert poster.mode == "RGBA"
+        assert poster.getpixel((0, 0))[3] == 0
+
+
+@pytest.mark.slow
+def test_lesson_command_writes_a_page_with_its_videos(tmp_path, monkeypatch):
+    import cli
+
+    keep = {"ShowPositionalEncoding", "ComputeQueryValues"}
+    monkeypatch.setattr(
+        cli, "LESSON_PAGE_SKIPS", tuple(i.name for i in SCENES if i.name not in keep)
+    )
+    site = tmp_path / "site"
+
+    result = run("lesson", "--out", str(site))
+
+    assert result.exit_code == 0, result.output
+    page = site / "index.html"
+    assert result.stdout.splitlines()[-1] == str(page)
+    text = page.read_text(encoding="utf-8")
+    for name in keep:
+        assert f'src="{name}.mp4"' in text
+        assert f'poster="{name}.png"' in text
+        assert (site / f"{name}.vtt").exists()
+    assert text.count("data:text/vtt;charset=utf-8;base64,") == 2
+    assert "Weighted connections" in text  # a chapter of ComputeQueryValues
+    assert "http://" not in text and "https://" not in text
