@@ -365,9 +365,21 @@ def test_values_does_not_import_manim():
     assert "MANIM_MODULES []" in result.stderr
 
 
-def test_values_script_import_time_has_no_manim():
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["values"],
+        ["list"],
+        ["--help"],
+        ["render", "--help"],
+        ["lesson", "--help"],
+        ["values", "--help"],
+    ],
+    ids=" ".join,
+)
+def test_commands_that_only_compute_never_import_manim(args):
     result = subprocess.run(
-        [sys.executable, "-X", "importtime", "cli.py", "values"],
+        [sys.executable, "-X", "importtime", "cli.py", *args],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -377,5 +389,5 @@ def test_values_script_import_time_has_no_manim():
 
     assert result.returncode == 0, result.stderr
     imported = [line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()]
-    assert "qkmath" in imported
+    assert "click" in imported
     assert not [name for name in imported if name.split(".")[0] == "manim"]
