@@ -578,10 +578,17 @@ def _complete_head(
     seed: int,
 ) -> dict[str, np.ndarray]:
     d_head = next((m.shape[1] for m in given.values()), default_d_head)
-    rng = np.random.default_rng([seed, 1, index])
+    # Every matrix is drawn, given or not, so that a drawn matrix does not
+    # depend on which others were given; a complete head needs no drawing.
+    rng = (
+        None
+        if set(MATRIX_NAMES) <= set(given)
+        else np.random.default_rng([seed, 1, index])
+    )
     head = {}
     for name in MATRIX_NAMES:
-        drawn = rng.uniform(-WEIGHT_RANGE, WEIGHT_RANGE, (d_model, d_head))
+        shape = (d_model, d_head)
+        drawn = rng.uniform(-WEIGHT_RANGE, WEIGHT_RANGE, shape) if rng else None
         if name in given:
             _check_shape(
                 given[name],

@@ -152,13 +152,23 @@ def test_lesson_file_and_words_rename(tmp_path):
     assert renamed_values == original_values
 
 
-def test_list_prints_the_four_scenes():
+def test_list_prints_every_scene_of_the_lesson():
     result = run("list")
 
     names = [line.split()[0] for line in result.stdout.splitlines()]
 
     assert names == [info.name for info in SCENES]
-    assert len(names) == 4
+    assert {
+        "ShowPositionalEncoding",
+        "ComputeQueryValues",
+        "ComputeKeyValues",
+        "CompareQueriesWithKeys",
+        "ApplySoftmax",
+        "CombineValues",
+        "AttentionLesson",
+        "MaskFutureWords",
+        "ShowMultiHeadAttention",
+    } == set(names)
 
 
 # ---------------------------------------------------------------- bad input
