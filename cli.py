@@ -5,6 +5,7 @@ Run from the repository root as ``python cli.py COMMAND``.
 
 from __future__ import annotations
 
+import re
 import signal
 import sys
 from pathlib import Path
@@ -19,10 +20,23 @@ QUALITIES = ("low", "medium", "high", "4k")
 VIDEO_FORMATS = ("mp4", "webm", "gif", "mov", "png")
 
 
+LINE_BREAKS = re.compile("[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+"""What ``str.splitlines`` breaks at: escaped in error messages."""
+
+
 class InputError(click.ClickException):
-    """A user mistake: one line on stderr and exit status 2."""
+    """A user mistake: one line on stderr and exit status 2.
+
+    Line breaks that the message quotes from the input (a JSON key may hold
+    one) are shown escaped, so that the message stays one line.
+    """
 
     exit_code = 2
+
+    def __init__(self, message: str) -> None:
+        super().__init__(
+            LINE_BREAKS.sub(lambda m: m[0].encode("unicode_escape").decode(), message)
+        )
 
 
 class OneLineGroup(click.Group):

@@ -408,7 +408,7 @@ def lesson_from_mapping(data: Any, *, seed: int | None = None) -> Lesson:
     heads_given = _heads_given(data)
     d_model = _d_model(data, heads_given)
     embeddings = _embeddings(data, len(words), d_model, seed)
-    d_head = _int(data, "d_head", DEFAULT_D_HEAD, minimum=1)
+    d_head = _int(data, "d_head", DEFAULT_D_HEAD, minimum=1, maximum=MAX_SIZE)
     heads = tuple(
         _complete_head(given, index, d_model, d_head, seed)
         for index, given in enumerate(heads_given)
@@ -449,6 +449,8 @@ def _words(value: Any) -> tuple[str, ...]:
         raise LessonError(f'"words" must be a list of strings, got {_json_type(value)}')
     if not value:
         raise LessonError('"words" is empty: give at least one word')
+    if len(value) > MAX_SIZE:
+        raise LessonError(f'"words" holds {len(value)} words: at most {MAX_SIZE}')
     for index, word in enumerate(value):
         if not word.strip():
             raise LessonError(
@@ -465,12 +467,21 @@ def _bool(data: Mapping, key: str, default: bool) -> bool:
     return value
 
 
-def _int(data: Mapping, key: str, default: int, minimum: int) -> int:
+MAX_SIZE = 1024
+"""Largest ``d_model``, ``d_head``, number of heads and number of words: far
+beyond what a lesson shows, small enough that every value fits in memory."""
+
+
+def _int(
+    data: Mapping, key: str, default: int, minimum: int, maximum: int | None = None
+) -> int:
     value = data.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise LessonError(
             f'"{key}" must be a whole number of at least {minimum}, got {value!r}'
         )
+    if maximum is not None and value > maximum:
+        raise LessonError(f'"{key}" must be at most {maximum}, got {value}')
     return value
 
 
@@ -529,7 +540,7 @@ def _heads_given(data: Mapping) -> list[Mapping]:
             )
         names = [f"head {i + 1}" for i in range(len(heads))]
     else:
-        count = _int(data, "n_heads", 1, minimum=1)
+        count = _int(data, "n_heads", 1, minimum=1, maximum=MAX_SIZE)
         return [{} for _ in range(count)]
     for head, name in zip(heads, names, strict=True):
         if not isinstance(head, Mapping):
@@ -557,7 +568,7 @@ def _d_model(data: Mapping, heads: list[Mapping[str, np.ndarray]]) -> int:
     for head in heads:
         for matrix in head.values():
             return matrix.shape[0]
-    return _int(data, "d_model", DEFAULT_D_MODEL, minimum=1)
+    return _int(data, "d_model", DEFAULT_D_MODEL, minimum=1, maximum=MAX_SIZE)
 
 
 def _embeddings(data: Mapping, n_tokens: int, d_model: int, seed: int) -> np.ndarray:

@@ -712,7 +712,12 @@ def _longest_first(names: Sequence[str]) -> list[str]:
 
 
 def _worker(tasks, results, job: RenderJob) -> None:
-    """Render scenes from ``tasks`` until it is empty; report to ``results``."""
+    """Render scenes from ``tasks`` until it gives None; report to ``results``.
+
+    The blocking ``get`` matters: a queue's items reach a new process a
+    moment after ``put``, so ``get_nowait`` could find it empty and leave
+    scenes unrendered.
+    """
 
     def stop(signum, frame):
         raise Stopped
@@ -720,11 +725,7 @@ def _worker(tasks, results, job: RenderJob) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        while True:
-            try:
-                name = tasks.get_nowait()
-            except queue.Empty:
-                return
+        while (name := tasks.get()) is not None:
             results.put(("start", name, None))
             try:
                 rendered = render_scene(name, job, look_in_cache=False)
@@ -746,6 +747,8 @@ def _render_in_workers(
     tasks, results = context.Queue(), context.Queue()
     for name in _longest_first(names):
         tasks.put(name)
+    for _ in range(workers):
+        tasks.put(None)
     processes = [
         context.Process(target=_worker, args=(tasks, results, job), daemon=True)
         for _ in range(workers)
