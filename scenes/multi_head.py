@@ -7,11 +7,13 @@ A lesson with one head gets the documented default second head of
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from manim import (
     DOWN,
     LEFT,
+    PI,
     RIGHT,
     UP,
     Arrow,
@@ -36,9 +38,9 @@ from scenes.common import (
     make_number,
     make_text,
     make_title,
-    make_vector,
     make_word,
 )
+from scenes.limits import shown_example
 
 # ---------------------------------------------------------------- colours
 
@@ -50,10 +52,7 @@ colour of the head that wrote it."""
 # ---------------------------------------------------------------- limits
 
 MAX_HEADS = len(HEAD_COLORS)
-"""Most heads shown side by side; more would shrink numbers below legibility."""
-
-MAX_NUMBER_CHARS = 6
-"""Longest number that fits the widest layout legibly, e.g. ``−12.34``."""
+assert MAX_HEADS == style.MAX_HEADS
 
 MATRICES = (
     ("query", "Q", style.QUERY_COLOR),
@@ -61,6 +60,7 @@ MATRICES = (
     ("value", "V", style.VALUE_COLOR),
 )
 """The weight matrices of a head: name, letter and colour."""
+"""Most heads shown side by side: one colour each (see scenes/limits.py)."""
 
 # ---------------------------------------------------------------- layout
 
@@ -82,62 +82,30 @@ CELL_GAP = 0.28
 ROW_GAP = 0.16
 """Vertical space between two rows of a grid."""
 
+MARK_GAP = 0.3
+"""Vertical space between two rows of a grid whose entries may be boxed."""
+
 HEAD_GAP = 0.6
 """Horizontal space between the columns of two heads."""
 
+MAX_ZOOM = 1.25
+"""Most a small table is enlarged to use the screen."""
+
+INPUTS_RIGHT = 0.3
+"""Right edge of the position-encoded values in the overview."""
+
 WORD_WIDTH = 1.6
 """Widest a word beside the rows of a table may be."""
-
-
-def shown_example(
-    example: qkmath.WorkedExample,
-) -> tuple[qkmath.WorkedExample, bool]:
-    """The example the scene shows, and whether its second head was added.
-
-    A lesson with one head is shown with the default second head of
-    :func:`qkmath.with_second_head`.
-    """
-    if len(example.heads) >= 2:
-        return example, False
-    return qkmath.compute(qkmath.with_second_head(example.lesson)), True
-
-
-def fits(example: qkmath.WorkedExample) -> str | None:
-    """None when the scene can show ``example`` legibly, else why not."""
-    shown, _ = shown_example(example)
-    d_head = max(head.d_head for head in shown.heads)
-    limits = (
-        (len(shown.heads), MAX_HEADS, "heads side by side"),
-        (shown.n_tokens, style.MAX_WORDS, "words"),
-        (shown.d_model, style.MAX_D_MODEL, "values per word (d_model)"),
-        (d_head, style.MAX_D_HEAD, "values per head (d_head)"),
-    )
-    for count, most, what in limits:
-        if count > most:
-            return (
-                f"the multi-head scene fits at most {most} {what}, "
-                f"this lesson has {count}"
-            )
-    texts = [
-        qkmath.shown(value)
-        for head in shown.heads
-        for array in (*head.weights.values(), head.attention_weights, head.output)
-        for value in array.flat
-    ]
-    widest = max(texts, key=len)
-    if len(widest) > MAX_NUMBER_CHARS:
-        return (
-            f"the multi-head scene fits numbers of at most {MAX_NUMBER_CHARS} "
-            f"characters (such as −12.34), this lesson shows {widest}"
-        )
-    return None
 
 
 # ---------------------------------------------------------------- builders
 
 
 def make_grid(
-    matrix, color: str | Sequence[str], size: int = style.NUMBER_SIZE
+    matrix,
+    color: str | Sequence[str],
+    size: int = style.NUMBER_SIZE,
+    row_gap: float = ROW_GAP,
 ) -> VGroup:
     """A matrix of values in brackets, right-aligned in columns.
 
@@ -149,11 +117,14 @@ def make_grid(
         [make_number(v, c, size) for v, c in zip(row, colors, strict=True)]
         for row in matrix
     ]
-    width = max(entry.width for row in rows for entry in row) + CELL_GAP
-    height = max(entry.height for row in rows for entry in row) + ROW_GAP
+    widths = [
+        max(entry.width for entry in column) for column in zip(*rows, strict=True)
+    ]
+    rights = [sum(widths[: j + 1]) + j * CELL_GAP for j in range(len(widths))]
+    height = max(entry.height for row in rows for entry in row) + row_gap
     for i, row in enumerate(rows):
-        for j, entry in enumerate(row):
-            entry.move_to([(j + 1) * width, -i * height, 0], aligned_edge=RIGHT)
+        for entry, right in zip(row, rights, strict=True):
+            entry.move_to([right, -i * height, 0], aligned_edge=RIGHT)
     entries = VGroup(*(VGroup(*row) for row in rows))
     bracket_height = entries.height + 0.16
     left = make_bracket(bracket_height, 1).next_to(entries, LEFT, buff=0.1)
@@ -183,19 +154,82 @@ def fit_into(mobject: Mobject, width: float, height: float) -> Mobject:
 
 
 def word_labels(words: Sequence[str], rows: VGroup, beside: Mobject) -> VGroup:
-    """The words left of ``beside``, each at the height of its row."""
+    """The words left of ``beside``, each at the height of its row.
+
+    A word is never taller than the distance between two rows, so that the
+    words of neighbouring rows never touch.
+    """
+    pitch = rows[0].get_y() - rows[1].get_y() if len(rows) > 1 else 1.0
     labels = VGroup()
     for word, row in zip(words, rows, strict=True):
-        label = fit_width(make_word(word, style.LABEL_SIZE), WORD_WIDTH)
+        label = fit_width(make_word(word), WORD_WIDTH)
+        if label.height > 0.95 * pitch:
+            label.scale_to_fit_height(0.95 * pitch)
         label.next_to(beside, LEFT, buff=0.25).match_y(row)
         labels.add(label)
     return labels
+
+
+def words_width(words: Sequence[str]) -> float:
+    """Room to keep left of a table for :func:`word_labels`."""
+    return min(WORD_WIDTH, max(make_word(word).width for word in words)) + 0.25
+
+
+def column_words(words: Sequence[str], grid: VGroup) -> VGroup:
+    """The words above the columns of a grid; slanted when one is too wide.
+
+    Slanted words run up and to the right from their column, like the
+    column labels of a heat map, so that long words never overlap.
+    """
+    entries = grid.entries[0]
+    pitch = entries[1].get_x() - entries[0].get_x() if len(entries) > 1 else 9.0
+    labels = [fit_width(make_word(word), WORD_WIDTH) for word in words]
+    slant = any(label.width > pitch - 0.1 for label in labels)
+    for label, entry in zip(labels, entries, strict=True):
+        if slant:
+            width, height = label.width, label.height
+            label.rotate(PI / 4)
+            offset = (width - height) / (2 * math.sqrt(2))
+            label.next_to(grid, UP, buff=0.1).set_x(entry.get_x() + offset)
+        else:
+            label.next_to(grid, UP, buff=0.12).set_x(entry.get_x())
+    return VGroup(*labels)
 
 
 def caption(text: str) -> Mobject:
     """A sentence in the muted colour at the bottom of the screen."""
     line = make_text(text, style.MUTED_COLOR, style.SMALL_SIZE)
     return fit_width(line, RIGHT_EDGE - LEFT_EDGE).move_to([0, CAPTION_Y, 0])
+
+
+def place(body: Mobject, reserve: float = 0.0) -> Mobject:
+    """Fit ``body`` between title and caption, ``reserve`` left free on its left.
+
+    A small body is enlarged, at most by ``MAX_ZOOM``.
+    """
+    width = RIGHT_EDGE - LEFT_EDGE - reserve
+    height = CONTENT_TOP - CONTENT_BOTTOM
+    body.scale(min(MAX_ZOOM, width / body.width, height / body.height))
+    return body.move_to([reserve / 2, (CONTENT_TOP + CONTENT_BOTTOM) / 2, 0])
+
+
+def stack(upper: Mobject, header: Mobject, lower: Mobject, reserve: float) -> None:
+    """Fit two tables one above the other, ``header`` unscaled between them."""
+    gap = 0.25
+    width = RIGHT_EDGE - LEFT_EDGE - reserve
+    height = CONTENT_TOP - CONTENT_BOTTOM - header.height - 3 * gap
+    scale = min(
+        MAX_ZOOM,
+        width / upper.width,
+        width / lower.width,
+        height / (upper.height + lower.height),
+    )
+    upper.scale(scale)
+    lower.scale(scale)
+    header.next_to(upper, DOWN, buff=gap * 1.5).align_to(upper, LEFT)
+    lower.next_to(header, DOWN, buff=gap).align_to(upper, LEFT)
+    group = VGroup(upper, header, lower)
+    group.move_to([reserve / 2, (CONTENT_TOP + CONTENT_BOTTOM) / 2, 0])
 
 
 # ---------------------------------------------------------------- scene
@@ -223,36 +257,9 @@ class MultiHeadPart:
         self.scene.step("Several heads")
         # Send the same position-encoded values into every head
         title = make_title("Multi-head attention")
-        inputs = VGroup(
-            *(
-                VGroup(
-                    fit_width(make_word(word, style.SMALL_SIZE), WORD_WIDTH),
-                    make_vector(values, style.ENCODED_COLOR, style.SMALL_SIZE),
-                ).arrange(RIGHT, buff=0.3)
-                for word, values in zip(
-                    self.words, self.example.position_encoded, strict=True
-                )
-            )
-        )
+        inputs = make_grid(self.example.position_encoded, style.ENCODED_COLOR)
         header = make_text("position-encoded", style.ENCODED_COLOR, style.SMALL_SIZE)
         boxes = VGroup(*(self._head_box(h) for h in range(len(self.heads))))
-
-        inputs.arrange(DOWN, buff=0.35, aligned_edge=RIGHT)
-        fit_into(inputs, 6.2, 4.2).move_to([-3.2, -0.1, 0])
-        header.next_to(inputs, UP, buff=0.35)
-        boxes.arrange(DOWN, buff=0.45).move_to([3.9, -0.1, 0])
-        arrows = VGroup(
-            *(
-                Arrow(
-                    inputs.get_right() + RIGHT * 0.2,
-                    box.get_left(),
-                    buff=0.1,
-                    stroke_width=3,
-                    color=style.MUTED_COLOR,
-                )
-                for box in boxes
-            )
-        )
         note = caption(
             "This lesson has one head: head 2 is a default head, "
             "added to show several heads."
@@ -260,8 +267,28 @@ class MultiHeadPart:
             else "The lesson's own heads, each with its own weights."
         )
 
+        left = LEFT_EDGE + words_width(self.words)
+        fit_into(inputs, INPUTS_RIGHT - left, 3.6)
+        inputs.move_to([(left + INPUTS_RIGHT) / 2, -0.1, 0])
+        words = word_labels(self.words, inputs.entries, inputs)
+        header.next_to(inputs, UP, buff=0.3)
+        boxes.arrange(DOWN, buff=0.45)
+        boxes.move_to([RIGHT_EDGE - boxes.width / 2, -0.1, 0])
+        arrows = VGroup(
+            *(
+                Arrow(
+                    inputs.get_right(),
+                    box.get_left(),
+                    buff=0.2,
+                    stroke_width=3,
+                    color=style.MUTED_COLOR,
+                )
+                for box in boxes
+            )
+        )
+
         self.scene.narrate(self._heads_sentence())
-        self.scene.play(FadeIn(title), FadeIn(header), FadeIn(inputs))
+        self.scene.play(FadeIn(title), FadeIn(header), FadeIn(inputs), FadeIn(words))
         self.scene.play(*(Write(a) for a in arrows), FadeIn(boxes), FadeIn(note))
         self.scene.wait(style.STEP_PAUSE)
 
@@ -277,22 +304,20 @@ class MultiHeadPart:
         ]
         names = VGroup(
             *(
-                make_formula(rf"W_{{{letter}}}", size=40).set_color(color)
+                make_formula(rf"W_{{{letter}}}", size=48).set_color(color)
                 for _, letter, color in MATRICES
             )
         )
+        note = caption("rows: the values of a word; columns: the values the head makes")
 
         for column in columns:
-            column.arrange(DOWN, buff=0.4)
+            column.arrange(DOWN, buff=0.45)
         table = VGroup(*columns).arrange(RIGHT, buff=HEAD_GAP, aligned_edge=UP)
         for index, name in enumerate(names):
             row = VGroup(*(column[index] for column in columns))
             name.next_to(table, LEFT, buff=0.4).match_y(row)
         frames, labels = self._head_frames(columns)
-        body = VGroup(table, names, frames, labels)
-        fit_into(body, RIGHT_EDGE - LEFT_EDGE, CONTENT_TOP - CONTENT_BOTTOM)
-        body.move_to([0, (CONTENT_TOP + CONTENT_BOTTOM) / 2, 0])
-        note = caption("rows: the values of a word; columns: the values the head makes")
+        place(VGroup(table, names, frames, labels))
 
         self.scene.clear_screen()
         self.scene.narrate(self._weights_sentence())
@@ -305,23 +330,23 @@ class MultiHeadPart:
         # Show every head's attention weights, where each looks most marked
         title = make_title("Each head attends in its own way")
         grids = [
-            make_grid(head.attention_weights, style.TEXT_COLOR) for head in self.heads
+            make_grid(head.attention_weights, style.TEXT_COLOR, row_gap=MARK_GAP)
+            for head in self.heads
         ]
-
-        table = VGroup(*grids).arrange(RIGHT, buff=HEAD_GAP * 1.5)
         marks = VGroup(*(self._mark_most(h, grid) for h, grid in enumerate(grids)))
-        columns = VGroup(*(self._column_words(grid) for grid in grids))
-        frames, labels = self._head_frames(
-            [VGroup(g, c) for g, c in zip(grids, columns, strict=True)]
-        )
-        rows = word_labels(self.words, grids[0].entries, frames[0])
-        body = VGroup(table, marks, columns, rows, frames, labels)
-        fit_into(body, RIGHT_EDGE - LEFT_EDGE, CONTENT_TOP - CONTENT_BOTTOM)
-        body.move_to([0, (CONTENT_TOP + CONTENT_BOTTOM) / 2, 0])
+        columns = VGroup(*(column_words(self.words, grid) for grid in grids))
         note = caption(
             "row: the word that looks; column: the word it looks at; "
             "boxed: where each head looks most"
         )
+
+        units = VGroup(
+            *(VGroup(*parts) for parts in zip(grids, marks, columns, strict=True))
+        )
+        units.arrange(RIGHT, buff=HEAD_GAP, aligned_edge=DOWN)
+        frames, labels = self._head_frames(units)
+        place(VGroup(units, frames, labels), words_width(self.words))
+        rows = word_labels(self.words, grids[0].entries, frames[0])
 
         self.scene.clear_screen()
         self.scene.narrate(self._attention_sentence())
@@ -339,22 +364,33 @@ class MultiHeadPart:
         grids = [
             make_grid(head.output, HEAD_COLORS[h]) for h, head in enumerate(self.heads)
         ]
-        self.outputs = VGroup(*grids).arrange(RIGHT, buff=HEAD_GAP, aligned_edge=UP)
-        frames, labels = self._head_frames(grids)
-        rows = word_labels(self.words, grids[0].entries, frames[0])
-        final, final_rows, final_header = self._concatenated()
-        upper = VGroup(self.outputs, rows, frames, labels)
-        lower = VGroup(final, final_rows, final_header)
-        self._stack(upper, lower)
-        self.final = (final, final_rows, final_header)
+        colors = [
+            HEAD_COLORS[h]
+            for h, head in enumerate(self.heads)
+            for _ in range(head.d_head)
+        ]
+        final = make_grid(self.example.output, colors)
+        header = make_text(
+            "output: the heads' outputs concatenated, in head order",
+            size=style.SMALL_SIZE,
+        )
         note = caption("each head: its attention weights times its own value vectors")
+
+        outputs = VGroup(*grids).arrange(RIGHT, buff=HEAD_GAP, aligned_edge=UP)
+        frames, labels = self._head_frames(grids)
+        upper = VGroup(outputs, frames, labels)
+        stack(upper, header, final, words_width(self.words))
+        rows = word_labels(self.words, grids[0].entries, frames[0])
+        final_rows = word_labels(self.words, final.entries, final)
+        self.final = (final, final_rows, header)
+        self.outputs = outputs
+        self.note = note
 
         self.scene.clear_screen()
         self.scene.narrate(self._outputs_sentence())
         self.scene.play(FadeIn(title), FadeIn(frames), FadeIn(labels), FadeIn(rows))
         self.scene.play(*(FadeIn(grid) for grid in grids), FadeIn(note))
         self.scene.wait(style.STEP_PAUSE)
-        self.note = note
 
     def concatenate(self) -> None:
         self.scene.step("Concatenate the heads")
@@ -377,6 +413,9 @@ class MultiHeadPart:
         self.scene.narrate(self._concatenate_sentence())
         self.scene.play(FadeIn(header), FadeIn(rows), FadeIn(final[0], final[2]))
         self.scene.play(*moves, run_time=style.MOVE_TIME * 2)
+        # Hold the finished grid as one mobject, entries in reading order
+        self.scene.remove(*final.get_family())
+        self.scene.add(final)
         self.scene.play(FadeIn(why), FadeOut(self.note))
         self.scene.wait(style.STEP_PAUSE * 2)
 
@@ -386,6 +425,13 @@ class MultiHeadPart:
         added = self.added_head and h == 1
         return f"head {h + 1} (default)" if added else f"head {h + 1}"
 
+    def _head_label(self, h: int) -> VGroup:
+        """``head 2`` in the head's colour, over ``default`` if it was added."""
+        label = VGroup(make_text(f"head {h + 1}", HEAD_COLORS[h]))
+        if self.added_head and h == 1:
+            label.add(make_text("default", style.MUTED_COLOR, style.SMALL_SIZE))
+        return label.arrange(DOWN, buff=0.06)
+
     def _mark_most(self, h: int, grid: VGroup) -> VGroup:
         """Box and colour the largest weight of each row of head ``h``."""
         marks = VGroup()
@@ -394,7 +440,7 @@ class MultiHeadPart:
             entry = grid.entries[i][j].set_color(HEAD_COLORS[h])
             marks.add(
                 SurroundingRectangle(
-                    entry, color=HEAD_COLORS[h], buff=0.07, stroke_width=2
+                    entry, color=HEAD_COLORS[h], buff=0.06, stroke_width=2
                 )
             )
         return marks
@@ -403,95 +449,48 @@ class MultiHeadPart:
         """A box standing for head ``h`` in the overview."""
         box = RoundedRectangle(
             corner_radius=0.15,
-            width=4.6,
+            width=3.4,
             height=1.0,
             stroke_color=HEAD_COLORS[h],
             stroke_width=3,
         )
         name = make_text(self._head_name(h), HEAD_COLORS[h], style.SMALL_SIZE)
-        what = make_text(
-            "own query, key and value weights", style.MUTED_COLOR, style.SMALL_SIZE
-        )
+        what = make_text("its own weights", style.MUTED_COLOR, style.SMALL_SIZE)
         text = VGroup(name, what).arrange(DOWN, buff=0.1)
         fit_into(text, box.width - 0.3, box.height - 0.15).move_to(box)
         return VGroup(box, text)
 
     def _head_frames(self, columns: Sequence[Mobject]) -> tuple[VGroup, VGroup]:
-        """A frame around each head's column and the head's name above it."""
-        frames, labels = VGroup(), VGroup()
-        top = max(column.get_top()[1] for column in columns)
+        """A frame around each head's column, with the head's name on top."""
+        labels = VGroup(
+            *(
+                fit_width(self._head_label(h), column.width)
+                for h, column in enumerate(columns)
+            )
+        )
+        top = max(column.get_top()[1] for column in columns) + 0.2
         bottom = min(column.get_bottom()[1] for column in columns)
-        for h, column in enumerate(columns):
-            label = make_text(self._head_name(h), HEAD_COLORS[h], style.SMALL_SIZE)
-            fit_width(label, max(column.width, 1.2))
+        ceiling = top + max(label.height for label in labels)
+        frames = VGroup()
+        for h, (column, label) in enumerate(zip(columns, labels, strict=True)):
+            label.move_to([column.get_x(), (top + ceiling) / 2, 0])
             frame = RoundedRectangle(
                 corner_radius=0.12,
-                width=max(column.width, label.width) + 0.3,
-                height=top - bottom + label.height + 0.5,
+                width=column.width + 0.4,
+                height=ceiling - bottom + 0.3,
                 stroke_color=HEAD_COLORS[h],
                 stroke_width=2,
                 stroke_opacity=0.6,
             )
-            frame.move_to([column.get_x(), (top + bottom) / 2, 0])
-            frame.shift(UP * (label.height + 0.2) / 2)
-            label.move_to([column.get_x(), top + 0.1 + label.height / 2 + 0.1, 0])
+            frame.move_to([column.get_x(), (ceiling + bottom) / 2, 0])
             frames.add(frame)
-            labels.add(label)
         return frames, labels
-
-    def _column_words(self, grid: VGroup) -> VGroup:
-        """Words above the columns of an attention grid, staggered when long."""
-        entries = grid.entries[0]
-        pitch = entries[1].get_x() - entries[0].get_x() if len(entries) > 1 else 3.0
-        labels = [make_word(word, style.SMALL_SIZE) for word in self.words]
-        stagger = any(label.width > pitch - 0.1 for label in labels)
-        widest = 2 * pitch - 0.2 if stagger else pitch - 0.1
-        for j, (label, entry) in enumerate(zip(labels, entries, strict=True)):
-            fit_width(label, widest)
-            raised = stagger and j % 2 == 1
-            label.next_to(grid, UP, buff=0.12 + (label.height if raised else 0))
-            label.set_x(entry.get_x())
-        return VGroup(*labels)
-
-    def _concatenated(self) -> tuple[VGroup, VGroup, Mobject]:
-        """The final output grid, its words and its header."""
-        colors = [
-            HEAD_COLORS[h]
-            for h, head in enumerate(self.heads)
-            for _ in range(head.d_head)
-        ]
-        final = make_grid(self.example.output, colors)
-        rows = word_labels(self.words, final.entries, final)
-        header = make_text(
-            "output: the heads' outputs concatenated, in head order",
-            style.TEXT_COLOR,
-            style.SMALL_SIZE,
-        )
-        header.next_to(final, UP, buff=0.3).align_to(rows, LEFT)
-        return final, rows, header
 
     def _head_entries(self, final: VGroup, h: int) -> list[Mobject]:
         """The entries of the final grid that head ``h`` wrote, row by row."""
         start = sum(head.d_head for head in self.heads[:h])
         stop = start + self.heads[h].d_head
         return [entry for row in final.entries for entry in row[start:stop]]
-
-    @staticmethod
-    def _stack(upper: Mobject, lower: Mobject) -> None:
-        """Fit two tables one above the other between title and caption."""
-        gap = 0.45
-        space = CONTENT_TOP - CONTENT_BOTTOM - gap
-        scale = min(
-            1.0,
-            (RIGHT_EDGE - LEFT_EDGE) / upper.width,
-            (RIGHT_EDGE - LEFT_EDGE) / lower.width,
-            space / (upper.height + lower.height),
-        )
-        upper.scale(scale)
-        lower.scale(scale)
-        both = VGroup(upper, lower)
-        lower.next_to(upper, DOWN, buff=gap).set_x(upper.get_x())
-        both.move_to([0, (CONTENT_TOP + CONTENT_BOTTOM) / 2, 0])
 
     # ------------------------------------------------------------ narration
 

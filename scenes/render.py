@@ -40,7 +40,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import qkmath
-from scenes import style
 from scenes.registry import SCENES, scene_info
 
 REPO = Path(__file__).resolve().parent.parent
@@ -67,7 +66,10 @@ TOOLS = {
 }
 """Programs Manim runs for formulas, and the Debian package of each."""
 
-ENCODER_OPTIONS = {"mp4": {"crf": "23", "preset": "veryfast"}}
+ENCODER_OPTIONS = {
+    "mp4": {"crf": "23", "preset": "veryfast"},
+    "webm": {"crf": "30", "b": "0", "deadline": "good", "cpu-used": "5", "row-mt": "1"},
+}
 """Encoder settings by format. x264's ``veryfast`` preset encodes several
 times faster than its default for a few per cent more bytes on these flat,
 mostly still frames; the output stays byte-identical from run to run."""
@@ -177,24 +179,13 @@ def check_tools() -> None:
             )
 
 
-def check_fits(example: qkmath.WorkedExample) -> None:
+def check_fits(example: qkmath.WorkedExample, names: Sequence[str] = ()) -> None:
     """Refuse lessons that the scenes cannot lay out legibly."""
-    limits = (
-        (example.n_tokens, style.MAX_WORDS, "words"),
-        (example.d_model, style.MAX_D_MODEL, "values per word (d_model)"),
-        (
-            max(head.d_head for head in example.heads),
-            style.MAX_D_HEAD,
-            "values per query and key (d_head)",
-        ),
-        (len(example.heads), style.MAX_HEADS, "heads"),
-    )
-    for count, most, what in limits:
-        if count > most:
-            raise RenderError(
-                f"the scenes fit at most {most} {what}, this lesson has {count}; "
-                "use a smaller lesson (`values` prints any size)"
-            )
+    from scenes.limits import too_large
+
+    reason = too_large(example, names)
+    if reason is not None:
+        raise RenderError(reason)
 
 
 def prepare_out_dir(out_dir: Path) -> Path:
@@ -672,7 +663,7 @@ def render_scenes(names: Sequence[str], job: RenderJob) -> Iterator[Rendered]:
     the rest render in this process, or in ``job.jobs`` worker processes.
     """
     check_tools()
-    check_fits(job.example)
+    check_fits(job.example, names)
     prepare_out_dir(job.out_dir)
     remove_leftovers(job.out_dir)
     progress = Progress(len(names))

@@ -314,3 +314,26 @@ def test_lesson_command_writes_a_page_with_its_videos(tmp_path, monkeypatch):
     assert text.count("data:text/vtt;charset=utf-8;base64,") == 2
     assert "Weighted connections" in text  # a chapter of ComputeQueryValues
     assert "http://" not in text and "https://" not in text
+
+
+def test_multi_head_scene_refuses_too_many_heads_but_others_render(tmp_path):
+    lesson = write_lesson(tmp_path, {"words": ["a", "b"], "n_heads": 4})
+    out = tmp_path / "out"
+
+    refused = run(
+        "render", "ShowMultiHeadAttention", "--lesson", lesson, "--out", str(out)
+    )
+    allowed = run(
+        "render",
+        "ComputeKeyValues",
+        "--lesson",
+        lesson,
+        "--format",
+        "png",
+        "--out",
+        str(out),
+    )
+
+    assert refused.exit_code == 2
+    assert "at most 3 heads" in refused.stderr
+    assert allowed.exit_code == 0, allowed.output
