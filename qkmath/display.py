@@ -23,6 +23,7 @@ __all__ = [
     "MINUS",
     "dot_relation",
     "matrix_relation",
+    "percent_as_fraction",
     "root_relation",
     "scaled_relation",
     "shown",
@@ -89,6 +90,20 @@ def shown_percent(percentage: float, decimals: int = DEFAULT_DECIMALS) -> str:
     ('99.59%', '0.00%')
     """
     return shown(percentage, decimals) + "%"
+
+
+def percent_as_fraction(text: str) -> str:
+    """The fraction that a shown percentage stands for, exactly.
+
+    A shown weight of ``99.59%`` is multiplied as ``0.9959``, so that the
+    sign after ``99.59% × 1.50`` is decided by the number the viewer sees.
+
+    Examples
+    --------
+    >>> percent_as_fraction("99.59%"), percent_as_fraction("0.41%")
+    ('0.9959', '0.0041')
+    """
+    return str(_decimal(text.removesuffix("%")).scaleb(-2))
 
 
 def _decimal(text: str) -> Decimal:

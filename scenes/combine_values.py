@@ -23,7 +23,6 @@ from scenes.common import (
     LessonScene,
     fit_width,
     make_formula,
-    make_number,
     make_text,
     make_title,
     make_vector,
@@ -31,12 +30,6 @@ from scenes.common import (
     tex_matrix,
 )
 from scenes.similarity import align_columns, word_label
-from scenes.softmax import ATTENTION_COLOR
-
-OUTPUT_COLOR = "#4DB6AC"
-"""Self-attention outputs: values mixed by the attention weights.
-
-Kept here until it moves to :mod:`scenes.style`."""
 
 FORMULA_Y = 2.45
 """Height of ``V = X W_V``."""
@@ -187,7 +180,7 @@ class CombineValuesPart:
         words = self.example.words
         labels = [fit_width(make_word(w), 2.0) for w in words]
         vectors = [
-            make_vector(row, OUTPUT_COLOR, self.size) for row in self.head.output
+            make_vector(row, style.OUTPUT_COLOR, self.size) for row in self.head.output
         ]
         align_columns(vectors)
         rows = VGroup()
@@ -197,7 +190,9 @@ class CombineValuesPart:
             vector.move_to([0.4, y, 0], aligned_edge=LEFT)
             rows.add(VGroup(label, vector))
         fit_width(rows, 12).move_to([0, 0.2, 0])
-        header = make_text("self-attention output", OUTPUT_COLOR, style.SMALL_SIZE)
+        header = make_text(
+            "self-attention output", style.OUTPUT_COLOR, style.SMALL_SIZE
+        )
         header.next_to(rows, UP, buff=0.45)
         caption = make_text(
             "each word's output mixes the value vectors of the words it attends to",
@@ -253,7 +248,12 @@ class CombineValuesPart:
         return header.move_to([SUM_LEFT, HEADER_Y, 0], aligned_edge=LEFT)
 
     def _build_terms(self, token: int) -> list[VGroup]:
-        """``1.00 × [1.50 0.39] = [1.50 0.39]``, one line per word."""
+        """``99.59% × [1.50 0.39] = [1.49 0.39]``, one line per word.
+
+        Weights are written as the softmax scene wrote them, as percentages:
+        with two decimals as fractions, 0.9959 would read ``1.00``, and
+        ``1.00 × 1.50 ≈ 1.49`` looks like a mistake.
+        """
         words = self.example.words
         value_vectors = [
             make_vector(v, style.VALUE_COLOR, self.size) for v in self.values
@@ -265,10 +265,11 @@ class CombineValuesPart:
         align_columns(results)
         terms = []
         for j, (value, result) in enumerate(zip(value_vectors, results, strict=True)):
-            weight = self.weights[token, j]
             term = VGroup()
             term.word = fit_width(make_word(words[j], style.SMALL_SIZE), WORD_WIDTH)
-            term.weight = make_number(weight, ATTENTION_COLOR, self.size)
+            term.weight = make_text(
+                self._shown_weight(token, j), style.ATTENTION_COLOR, self.size
+            )
             term.times = make_text("×", size=self.size)
             term.value = value
             term.sign = make_text(self._product_sign(token, j), size=self.size)
@@ -296,7 +297,7 @@ class CombineValuesPart:
     def _build_total(self, token: int, terms: list[VGroup]) -> VGroup:
         """A rule under the products, then their sum: the output."""
         output = self.head.output[token]
-        vector = make_vector(output, OUTPUT_COLOR, self.size)
+        vector = make_vector(output, style.OUTPUT_COLOR, self.size)
         last = terms[-1].result
         align_columns([*(t.result for t in terms), vector])
         vector.next_to(last, DOWN, buff=0.55).align_to(last, LEFT)
@@ -314,9 +315,12 @@ class CombineValuesPart:
         total.rule, total.label, total.sign, total.vector = rule, label, sign, vector
         return total
 
+    def _shown_weight(self, token: int, j: int) -> str:
+        return qkmath.shown_percent(100 * self.weights[token, j])
+
     def _product_sign(self, token: int, j: int) -> str:
         """``=`` if every shown product of this term is true, else ``≈``."""
-        weight = qkmath.shown(self.weights[token, j])
+        weight = qkmath.percent_as_fraction(self._shown_weight(token, j))
         for value, product in zip(self.values[j], self.products[token, j], strict=True):
             shown = [qkmath.shown(value)], qkmath.shown(product)
             if qkmath.dot_relation([weight], *shown) != "=":
@@ -334,8 +338,8 @@ class CombineValuesPart:
     def _spoken(self, token: int) -> str:
         words = self.example.words
         parts = ", ".join(
-            f"{qkmath.shown(w)} times the value of “{word}”"
-            for w, word in zip(self.weights[token], words, strict=True)
+            f"{self._shown_weight(token, j)} of the value of “{word}”"
+            for j, word in enumerate(words)
         )
         output = ", ".join(map(qkmath.shown, self.head.output[token]))
         return f"The output of “{words[token]}” is {parts}, added: [{output}]."

@@ -42,17 +42,8 @@ from scenes.common import (
 )
 from scenes.limits import shown_example
 
-# ---------------------------------------------------------------- colours
-
-HEAD_COLORS = ("#FF8A65", "#9CCC65", "#7986CB")
-"""One colour per head (coral, lime, indigo): a head's name, frame and
-output are drawn in it, and each part of the concatenated output keeps the
-colour of the head that wrote it."""
-
-# ---------------------------------------------------------------- limits
-
-MAX_HEADS = len(HEAD_COLORS)
-assert MAX_HEADS == style.MAX_HEADS
+HEAD_COLORS = style.HEAD_COLORS
+MAX_HEADS = style.MAX_HEADS
 
 MATRICES = (
     ("query", "Q", style.QUERY_COLOR),

@@ -37,11 +37,6 @@ from scenes.common import (
     make_word,
 )
 
-SCORE_COLOR = "#FFD54F"
-"""Similarity scores, raw or scaled, in every scene that shows them.
-
-Kept here until it moves to :mod:`scenes.style`."""
-
 PANEL_LEFT, PANEL_RIGHT = -6.8, -0.6
 """Horizontal extent of the query and the keys, left of the table."""
 
@@ -305,8 +300,8 @@ class SimilarityPart:
         root_value = qkmath.score_divisor(d_head)
         root = qkmath.shown(root_value)
         sign = qkmath.root_relation(d_head, root)
-        raw_header = make_text("scores", SCORE_COLOR, style.SMALL_SIZE)
-        scaled_header = make_text("scaled scores", SCORE_COLOR, style.SMALL_SIZE)
+        raw_header = make_text("scores", style.SCORE_COLOR, style.SMALL_SIZE)
+        scaled_header = make_text("scaled scores", style.SCORE_COLOR, style.SMALL_SIZE)
         scaled_grid = self._build_grid(scaled)
         divide = VGroup(
             make_text(f"÷ √{d_head}", style.TEXT_COLOR, style.LABEL_SIZE),
@@ -444,7 +439,7 @@ class SimilarityPart:
         return grid
 
     def _number(self, value: float, grid: VGroup, row: int, column: int):
-        number = make_number(value, SCORE_COLOR, self.size)
+        number = make_number(value, style.SCORE_COLOR, self.size)
         return put_in_cell(grid, row, column, number)
 
     def _place_half(self, grid: VGroup, side: int) -> None:
@@ -528,7 +523,7 @@ class SimilarityPart:
             parts += [term.left, term.times, term.right, *term.rest]
         equation = VGroup(*parts)
         equation.sign = make_text(sign)
-        equation.total = make_number(total, SCORE_COLOR)
+        equation.total = make_number(total, style.SCORE_COLOR)
         equation.add(equation.sign, equation.total)
         equation.arrange(RIGHT, buff=0.18)
         fit_width(equation, 13.2).move_to([0, EQUATION_Y, 0])
@@ -545,10 +540,10 @@ class SimilarityPart:
         score, scaled = self.head.scores[0, 0], self.head.scaled_scores[0, 0]
         sign = qkmath.scaled_relation(qkmath.shown(score), d_head, qkmath.shown(scaled))
         return VGroup(
-            make_number(score, SCORE_COLOR),
+            make_number(score, style.SCORE_COLOR),
             make_text(f"÷ √{d_head}"),
             make_text(sign),
-            make_number(scaled, SCORE_COLOR),
+            make_number(scaled, style.SCORE_COLOR),
         ).arrange(RIGHT, buff=0.2)
 
 

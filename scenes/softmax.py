@@ -34,17 +34,11 @@ from scenes.common import (
     make_word,
 )
 from scenes.similarity import (
-    SCORE_COLOR,
     cell_width_for,
     make_grid,
     put_in_cell,
     word_label,
 )
-
-ATTENTION_COLOR = "#FF8A65"
-"""Attention weights: percentages and their bars, in every scene.
-
-Kept here until it moves to :mod:`scenes.style`."""
 
 LABEL_LEFT, LABEL_WIDTH = -6.8, 4.0
 """Left edge and widest extent of the names of the rows of a softmax."""
@@ -97,7 +91,7 @@ def make_bar(weight: float, width: float, height: float = BAR_HEIGHT) -> VGroup:
         width=max(weight * width, 1e-3),
         height=height,
         stroke_width=0,
-        fill_color=ATTENTION_COLOR,
+        fill_color=style.ATTENTION_COLOR,
         fill_opacity=1,
     )
     fill.align_to(track, LEFT)
@@ -159,7 +153,7 @@ class SoftmaxPart:
         cells = VGroup(
             *(
                 put_in_cell(
-                    grid, i, j, make_number(self.scores[i, j], SCORE_COLOR, size)
+                    grid, i, j, make_number(self.scores[i, j], style.SCORE_COLOR, size)
                 )
                 for i in range(len(words))
                 for j in range(len(words))
@@ -170,7 +164,7 @@ class SoftmaxPart:
             min(1.4, TABLE_MAX_WIDTH / table.width, TABLE_MAX_HEIGHT / table.height)
         )
         table.move_to([0, TABLE_TOP, 0], aligned_edge=UP)
-        header = make_text(self.scores_name, SCORE_COLOR, style.SMALL_SIZE)
+        header = make_text(self.scores_name, style.SCORE_COLOR, style.SMALL_SIZE)
         header.next_to(table, UP, buff=0.25)
         caption = self._caption(
             "softmax turns each row of scores into weights: "
@@ -242,8 +236,8 @@ class SoftmaxPart:
         steps = self.steps
         header = self._row_header(token)
         labels = self._row_labels(token)
-        scores = self._row_values(steps.logits[token], "scores", SCORE_COLOR)
-        shifted = self._row_values(steps.shifted[token], "shifted", SCORE_COLOR)
+        scores = self._row_values(steps.logits[token], "scores", style.SCORE_COLOR)
+        shifted = self._row_values(steps.shifted[token], "shifted", style.SCORE_COLOR)
         powers = VGroup(
             *(
                 fit_width(make_power(x), self.cell - 0.2).move_to(self._spot(j, "exps"))
@@ -346,7 +340,7 @@ class SoftmaxPart:
             min(1.4, TABLE_MAX_WIDTH / table.width, TABLE_MAX_HEIGHT / table.height)
         )
         table.move_to([0, TABLE_TOP, 0], aligned_edge=UP)
-        header = make_text("attention weights", ATTENTION_COLOR, style.SMALL_SIZE)
+        header = make_text("attention weights", style.ATTENTION_COLOR, style.SMALL_SIZE)
         header.next_to(table, UP, buff=0.25)
         later = " Later words get 0%." if self.masked else ""
         caption = self._caption(
@@ -455,7 +449,7 @@ class SoftmaxPart:
             zip(self.percentages[token], self.steps.weights[token], strict=True)
         ):
             text = make_text(
-                qkmath.shown_percent(p), ATTENTION_COLOR, style.NUMBER_SIZE
+                qkmath.shown_percent(p), style.ATTENTION_COLOR, style.NUMBER_SIZE
             )
             percents.add(
                 fit_width(text, self.cell - 0.2).move_to(self._spot(j, "weights"))
@@ -468,7 +462,9 @@ class SoftmaxPart:
         """A percentage over a faint bar as long as the weight."""
         weight = self.steps.weights[row, column]
         text = make_text(
-            qkmath.shown_percent(self.percentages[row, column]), ATTENTION_COLOR, size
+            qkmath.shown_percent(self.percentages[row, column]),
+            style.ATTENTION_COLOR,
+            size,
         )
         bar = make_bar(weight, grid.cell_width - 0.1, text.height + 0.2)
         bar.fill.set_fill(opacity=BAR_OPACITY)

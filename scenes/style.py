@@ -40,6 +40,23 @@ KEY_COLOR = "#4FC3F7"
 VALUE_COLOR = "#BA68C8"
 """Value vectors and the value weights that make them."""
 
+SCORE_COLOR = "#FFD54F"
+"""Similarity scores, raw or scaled, and the steps of softmax that still
+hold scores (minus the largest)."""
+
+ATTENTION_COLOR = "#FF8A65"
+"""Attention weights: percentages, their bars and the weights that scale
+value vectors."""
+
+OUTPUT_COLOR = "#4DB6AC"
+"""Self-attention outputs: value vectors mixed by the attention weights."""
+
+HEAD_COLORS = ("#9FA8DA", "#AED581", "#BCAAA4")
+"""One colour per head (periwinkle, lime, taupe), used by the
+multi-head scene only: a head's name, frame and output are drawn in it, and
+each part of the concatenated output keeps the colour of its head. None of
+them is a colour that means something else."""
+
 HIGHLIGHT_COLOR = "#FFFFFF"
 """The connection or number the viewer should look at now."""
 
@@ -95,5 +112,5 @@ MAX_D_MODEL = 4
 MAX_D_HEAD = 4
 """Most query, key or value values per word a scene can lay out."""
 
-MAX_HEADS = 3
-"""Most attention heads the multi-head scene can lay out."""
+MAX_HEADS = len(HEAD_COLORS)
+"""Most attention heads the multi-head scene can lay out: one per colour."""

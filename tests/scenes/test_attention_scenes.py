@@ -201,16 +201,22 @@ def test_every_output_product_and_value_is_shown(last_frames, lesson):
     _, scene = last_frames("CombineValues", lesson)
     head = scene.example.heads[0]
     products = qkmath.weighted_values(head.attention_weights, head.values.totals)
-    wanted = [
-        *head.output.flat,
-        *products.flat,
-        *head.values.totals.flat,
-        *head.attention_weights.flat,
-    ]
+    wanted = [*head.output.flat, *products.flat, *head.values.totals.flat]
+    weights = qkmath.as_percentages(head.attention_weights).flat
 
     shown = set(scene.shown_texts)
 
     assert [v for v in map(qkmath.shown, wanted) if v not in shown] == []
+    assert [p for p in map(qkmath.shown_percent, weights) if p not in shown] == []
+
+
+def test_weights_are_percentages_and_signs_follow_them(last_frames):
+    _, scene = last_frames("CombineValues", "default")
+    texts = scene.shown_texts
+
+    # 99.59% of 1.50 is 1.49: "1.00 × 1.50 ≈ 1.49" would look like a mistake
+    assert {"99.59%", "0.41%", "100.00%"} <= set(texts)
+    assert "≈" not in texts
 
 
 def test_default_outputs(last_frames):
