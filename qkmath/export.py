@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -128,6 +129,30 @@ def _to_json(example: WorkedExample, decimals: int) -> str:
     return json.dumps(example.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
+def _cell_width(text: str) -> int:
+    """Terminal columns that ``text`` takes: CJK characters take two,
+    combining marks none.
+
+    Examples
+    --------
+    >>> _cell_width("go"), _cell_width("日本語"), _cell_width("nai\u0308ve")
+    (2, 6, 5)
+    """
+    return sum(
+        0
+        if unicodedata.combining(c)
+        else 2
+        if unicodedata.east_asian_width(c) in "WF"
+        else 1
+        for c in text
+    )
+
+
+def _pad(text: str, width: int, left: bool) -> str:
+    padding = " " * (width - _cell_width(text))
+    return text + padding if left else padding + text
+
+
 def _to_table(example: WorkedExample, decimals: int) -> str:
     blocks = []
     for table in tables(example):
@@ -136,12 +161,14 @@ def _to_table(example: WorkedExample, decimals: int) -> str:
             [row, *(shown(v, decimals, "-") for v in values)]
             for row, values in zip(table.rows, table.values, strict=True)
         ]
-        widths = [max(len(line[i]) for line in cells) for i in range(len(cells[0]))]
+        widths = [
+            max(_cell_width(line[i]) for line in cells) for i in range(len(cells[0]))
+        ]
         lines = [table.title]
         for line in cells:
-            first = line[0].ljust(widths[0])
+            first = _pad(line[0], widths[0], left=True)
             pairs = zip(line[1:], widths[1:], strict=True)
-            rest = (cell.rjust(width) for cell, width in pairs)
+            rest = (_pad(cell, width, left=False) for cell, width in pairs)
             lines.append("  " + "  ".join([first, *rest]).rstrip())
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"

@@ -127,6 +127,19 @@ def test_words_table_has_one_line_per_word():
     assert [line.split()[0] for line in block[2:]] == ["a", "b", "c"]
 
 
+def test_table_columns_line_up_with_wide_and_combining_characters():
+    # 日本語 takes six terminal columns and "nai\u0308ve" five
+    result = run("values", "--words", "日本語 nai\u0308ve go")
+
+    block = result.stdout.split("\n\n")[0].splitlines()[1:]
+    ends = {
+        len(line) + sum(ord(c) > 0x3000 for c in line) - line.count("\u0308")
+        for line in block
+    }
+
+    assert len(ends) == 1, block
+
+
 def test_seed_changes_the_numbers():
     first = run("values", "--seed", "1", "--format", "json").stdout
     again = run("values", "--seed", "1", "--format", "json").stdout
