@@ -209,7 +209,8 @@ def list_scenes() -> None:
 @click.option(
     "--no-cache",
     is_flag=True,
-    help="Render again even when nothing changed since the last render.",
+    help="Render again even when nothing changed since the last render "
+    "(the new files are kept in the cache for next time).",
 )
 @click.option("--verbose", is_flag=True, help="Show Manim's own logs and bars.")
 def render(
@@ -299,7 +300,11 @@ LESSON_PAGE_SKIPS = ("AttentionLesson",)
     default=None,
     help="Scenes rendered at once.  [default: the number of cores]",
 )
-@click.option("--no-cache", is_flag=True, help="Render every scene again.")
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Render every scene again, and keep the new files in the cache.",
+)
 @click.option("--verbose", is_flag=True, help="Show Manim's own logs and bars.")
 def lesson(lesson_path, words, seed, quality, out_dir, jobs, no_cache, verbose):
     """Render every scene and write DIR/index.html: a lesson page.

@@ -99,10 +99,16 @@ def video_facts(path: Path) -> tuple[int, int, int, float]:
 
 
 def encode_floor(poster: Path, frames: int, rate: float) -> float:
-    """Seconds for PyAV alone to encode ``frames`` copies of the poster."""
+    """Seconds for PyAV alone to encode ``frames`` copies of the poster.
+
+    With the encoder settings that ``render`` uses, so that the floor is
+    what any renderer of the same file must spend.
+    """
     import av
     import numpy as np
     from PIL import Image
+
+    from scenes.render import ENCODER_OPTIONS
 
     with Image.open(poster) as image:
         pixels = np.array(image.convert("RGB"))
@@ -110,7 +116,7 @@ def encode_floor(poster: Path, frames: int, rate: float) -> float:
         started = time.perf_counter()
         with av.open(str(Path(scratch) / "floor.mp4"), mode="w") as container:
             stream = container.add_stream(
-                "libx264", rate=round(rate), options={"crf": "23"}
+                "libx264", rate=round(rate), options=ENCODER_OPTIONS["mp4"]
             )
             stream.pix_fmt = "yuv420p"
             stream.height, stream.width = pixels.shape[:2]
@@ -157,6 +163,23 @@ def draw_floor(scene_name: str, quality: str, frames: int, samples: int = 20) ->
         return (time.perf_counter() - started) / samples * frames
 
 
+def floor_seconds(
+    scene: str, quality: str, frames: int, rate: float, poster: Path
+) -> float:
+    """The floor of one render, measured in a process of its own.
+
+    Measuring it here would grow this process by the size of a Manim
+    render, and every process it starts afterwards would report that size
+    as its own peak: Linux counts the memory of the process that ``exec``
+    replaced in the peak of the new program.
+    """
+    command = [PYTHON, __file__, "--floor", scene, quality, str(frames), str(rate)]
+    done = subprocess.run(
+        [*command, str(poster)], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    return float(done.stdout.split()[-1])
+
+
 # ---------------------------------------------------------------- questions
 
 
@@ -200,9 +223,7 @@ def renders(scenes: list[str], qualities: list[str], runs: int, out: Path) -> No
             # The cold runs above refreshed the cache: this is a pure hit.
             again = median_run(command, runs)
             frames, _width, height, rate = video_facts(target / f"{scene}.mp4")
-            floor = encode_floor(target / f"{scene}.png", frames, rate) + draw_floor(
-                scene, quality, frames
-            )
+            floor = floor_seconds(scene, quality, frames, rate, target / f"{scene}.png")
             rows.append(
                 [
                     scene,
@@ -250,7 +271,7 @@ def latex_cold(scene: str, runs: int) -> None:
             before=empty_cache,
         )
     table(
-        "LaTeX cold: empty output cache and empty LaTeX/text store",
+        "LaTeX cold: empty output cache, empty store of formulas and texts",
         ["scene", "quality", "seconds"],
         [[scene, "low", f"{result.seconds:.1f}"]],
     )
@@ -377,7 +398,13 @@ def main(argv: list[str] | None = None) -> int:
         default="",
         help="comma-separated parts to skip: commands,renders,latex,jobs,manim",
     )
+    parser.add_argument("--floor", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.floor:
+        scene, quality, frames, rate, poster = args.floor
+        seconds = encode_floor(Path(poster), int(frames), float(rate))
+        print(seconds + draw_floor(scene, quality, int(frames)))
+        return 0
     scenes = args.scenes.split(",") if args.scenes else [i.name for i in SCENES]
     skip = set(filter(None, args.skip.split(",")))
     print(f"Measured on {machine()}, {time.strftime('%Y-%m-%d')}, {args.runs} runs.")

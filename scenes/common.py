@@ -31,7 +31,7 @@ from manim import (
 )
 
 import qkmath
-from scenes import style
+from scenes import glyphs, style
 
 LESSON_ENV = "QKANIM_LESSON"
 """Environment variable naming a lesson file for scenes rendered by
@@ -164,44 +164,40 @@ GLYPH_SIZE = 48
 
 
 @cache
-def _glyphs(text: str) -> Text:
+def _glyphs(text: str) -> VGroup:
     """The outlines of ``text``, built once and then only copied.
 
     Building a ``Text`` (Pango, then parsing its SVG) costs tens of
     milliseconds; a copy of a built one costs a few. Outlines scale exactly,
-    so one size serves every size, and colour is set on the copy.
+    so one size serves every size, and colour is set on the copy. The
+    outlines are also kept between runs (see :mod:`scenes.glyphs`).
     """
-    return lighten(Text(text, font=style.FONT, font_size=GLYPH_SIZE))
+    path = glyphs.glyph_file(text, style.FONT, GLYPH_SIZE)
+    outlines = glyphs.load(path)
+    if outlines is None:
+        built = Text(text, font=style.FONT, font_size=GLYPH_SIZE)
+        outlines = [part.points for part in built.submobjects]
+        glyphs.save(path, outlines)
+    return VGroup(
+        *(VMobject(fill_opacity=1.0, stroke_width=0).set_points(o) for o in outlines)
+    )
 
 
-def _copy_glyphs(text: str, color: str, size: float) -> Text:
+def _copy_glyphs(text: str, color: str, size: float) -> VGroup:
     mobject = _glyphs(text).copy().scale(size / GLYPH_SIZE)
     return mobject.set_color(color)
 
 
 def make_text(
     text: str, color: str = style.TEXT_COLOR, size: int = style.LABEL_SIZE
-) -> Text:
+) -> VGroup:
     """A line of text, written as typed (no markup, no LaTeX)."""
     mobject = _copy_glyphs(text, color, size)
     mobject.qk_text = text
     return mobject
 
 
-def lighten(mobject: Mobject) -> Mobject:
-    """Drop the parsed SVG paths a glyph keeps after it has been built.
-
-    Manim copies mobjects deeply at the start of every transform; the
-    parsed paths made each copy of a number about ten times slower while
-    changing nothing on screen.
-    """
-    for part in mobject.get_family():
-        if getattr(part, "path_obj", None) is not None:
-            part.path_obj = None
-    return mobject
-
-
-def make_title(text: str) -> Text:
+def make_title(text: str) -> VGroup:
     """A scene title at the top edge."""
     return make_text(text, size=style.TITLE_SIZE).to_edge(UP, buff=0.35)
 
@@ -231,7 +227,7 @@ def make_word(word: str, size: int = style.LABEL_SIZE) -> VGroup:
 
 def make_number(
     value: float, color: str = style.TEXT_COLOR, size: int = style.NUMBER_SIZE
-) -> Text:
+) -> VGroup:
     """A value as shown on screen (see :mod:`qkmath.display`)."""
     return make_text(qkmath.shown(value), color=color, size=size)
 

@@ -429,7 +429,7 @@ def remove_leftovers(out_dir: Path | None = None) -> None:
     """Delete scratch and temporary files of renders that no longer run."""
     pattern = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.(?:part|old)$")
     runs, store = runs_dir(), store_dir()
-    places = [runs, outputs_dir(), store / "tex", store / "text"]
+    places = [runs, outputs_dir(), store / "tex", store / "text", store / "glyphs"]
     if out_dir is not None:
         places.append(out_dir)
     for place in places:
@@ -598,8 +598,8 @@ def render_scene(name: str, job: RenderJob, look_in_cache: bool = True) -> Rende
     entry.mkdir()
     try:
         render_into_entry(name, job, entry, scratch)
-        if job.use_cache:
-            _store_entry(entry, outputs_dir() / key)
+        # Kept even with use_cache off: --no-cache refreshes the cache
+        _store_entry(entry, outputs_dir() / key)
         manifest = json.loads((entry / "manifest.json").read_text(encoding="utf-8"))
         return publish_entry(name, entry, manifest, job)
     finally:

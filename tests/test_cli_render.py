@@ -242,6 +242,21 @@ def test_unchanged_render_is_copied_from_the_cache(tmp_path):
 
 
 @pytest.mark.slow
+def test_no_cache_renders_again_and_refreshes_the_cache(tmp_path):
+    seed = str(secrets.randbelow(10**12))
+    args = ["render", "ShowPositionalEncoding", "--words", "refresh", "--seed", seed]
+
+    fresh = run(*args, "--no-cache", "--out", str(tmp_path / "a"))
+    again = run(*args, "--out", str(tmp_path / "b"))
+    forced = run(*args, "--no-cache", "--out", str(tmp_path / "c"))
+
+    assert fresh.exit_code == 0, fresh.output
+    assert "copied from the cache" not in fresh.stderr
+    assert "unchanged, copied from the cache" in again.stderr
+    assert "copied from the cache" not in forced.stderr
+
+
+@pytest.mark.slow
 def test_gif_is_small_and_true_to_the_scene(tmp_path):
     out = tmp_path / "gif"
 
@@ -337,3 +352,41 @@ def test_multi_head_scene_refuses_too_many_heads_but_others_render(tmp_path):
     assert refused.exit_code == 2
     assert "at most 3 heads" in refused.stderr
     assert allowed.exit_code == 0, allowed.output
+
+
+# ---------------------------------------------------------------- manim's own command
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lesson", ["default", "special"])
+def test_manims_own_command_renders_the_scene_and_the_lesson(tmp_path, lesson):
+    import os
+    import subprocess
+    import sys
+
+    from tests.scenes import golden
+
+    env = {k: v for k, v in os.environ.items() if k != "QKANIM_LESSON"}
+    if golden.LESSONS[lesson]:
+        env["QKANIM_LESSON"] = str(golden.LESSONS[lesson])
+    command = [
+        str(Path(sys.executable).with_name("manim")),
+        "render",
+        "-ql",
+        "-s",
+        "--disable_caching",
+        "--media_dir",
+        str(tmp_path / "media"),
+        "scenes/projections.py",
+        "ComputeQueryValues",
+    ]
+
+    done = subprocess.run(
+        command, cwd=golden.REPO, env=env, capture_output=True, text=True, timeout=600
+    )
+
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    [frame] = (tmp_path / "media" / "images").rglob("ComputeQueryValues*.png")
+    # The same last frame as the golden one of that lesson
+    control = golden.read_png(golden.control_path("ComputeQueryValues", lesson))
+    assert golden.compare(golden.read_png(frame), control) is None

@@ -33,7 +33,16 @@ from scenes.page import SCENE_FORMULAS, Chapter, PageVideo, write_lesson_page
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--mute-audio"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--mute-audio",
+    # Chromium's own background traffic (updates, sync) has no network here
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 FPS = 15
 SECONDS = 6
