@@ -63,7 +63,9 @@ def start(
     """Start ``cli.py ARGS`` in its own session, with ``cache`` as its cache.
 
     Its own session makes it the leader of a process group that holds it
-    and its workers, like a command typed in a terminal.
+    and its workers, like a command typed in a terminal. Like such a
+    command, it starts with Ctrl-C at its default even when the tests run
+    as a background job, which inherits SIGINT ignored.
     """
     env = {**os.environ, "QKANIM_CACHE_DIR": str(cache)}
     env.pop(SLOW_COPIES_VARIABLE, None)
@@ -79,7 +81,12 @@ def start(
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=_default_interrupt,
     )
+
+
+def _default_interrupt() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def run(*args: str, cache: Path, timeout: float = 300) -> Outcome:
