@@ -33,23 +33,34 @@ def _shared_palette(source: Path) -> Image.Image:
         stream = container.streams.video[0]
         count = stream.frames or sum(1 for _ in container.decode(stream))
     picks = set(np.linspace(0, max(count - 1, 0), PALETTE_SAMPLES).astype(int))
+    # Colours are counted frame by frame, so that memory stays that of one
+    # frame: at 4k, all samples at once took several GiB.
+    found, tallies = [], []
     with av.open(str(source)) as container:
-        sample = [
-            frame.to_ndarray(format="rgb24")
-            for index, frame in enumerate(container.decode(video=0))
-            if index in picks
-        ]
+        for index, frame in enumerate(container.decode(video=0)):
+            if index in picks:
+                colors, counts = _colour_counts(frame.to_ndarray(format="rgb24"))
+                found.append(colors)
+                tallies.append(counts)
     # The most frequent colours, exactly: flat fills and the commonest
     # antialiased edges; rarer colours go to their nearest neighbour.
-    pixels = np.concatenate(sample, axis=0).reshape(-1, 3).astype(np.uint32)
-    packed = (pixels[:, 0] << 16) | (pixels[:, 1] << 8) | pixels[:, 2]
-    colors, counts = np.unique(packed, return_counts=True)
+    colors, where = np.unique(np.concatenate(found), return_inverse=True)
+    counts = np.bincount(where, weights=np.concatenate(tallies)).astype(np.int64)
     top = colors[np.argsort(counts)[::-1][:PALETTE_COLORS]]
     rgb = np.stack([(top >> 16) & 255, (top >> 8) & 255, top & 255], axis=1)
     palette = Image.new("P", (1, 1))
     flat = rgb.astype(np.uint8).flatten().tolist()
     palette.putpalette(flat + flat[:3] * (256 - len(rgb)))
     return palette
+
+
+def _colour_counts(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct colours of one frame, packed as ``0xRRGGBB``, and how
+    many pixels have each.
+    """
+    rgb = pixels.reshape(-1, 3).astype(np.uint32)
+    packed = (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]
+    return np.unique(packed, return_counts=True)
 
 
 def _av_palette(palette: Image.Image) -> np.ndarray:

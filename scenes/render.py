@@ -20,7 +20,6 @@ What a user can rely on, and how it is kept:
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import hashlib
 import importlib
@@ -216,18 +215,27 @@ def _module_path(module: str) -> Path:
     return REPO / (module.replace(".", "/") + ".py")
 
 
+SCENES_IMPORT = re.compile(
+    r"^[ \t]*(?:from[ \t]+scenes(?:\.(?P<module>\w+))?[ \t]+import[ \t]+"
+    r"(?P<names>\([^)]*\)|[^\n]*)|import[ \t]+scenes\.(?P<imported>\w+))",
+    re.MULTILINE,
+)
+"""An import of a ``scenes`` module, at any indentation. Read with a regular
+expression rather than by parsing: a cache hit must stay cheap, and a match
+inside a string only makes a cache key depend on one file more."""
+
+
 def _project_imports(path: Path) -> set[str]:
     """The ``scenes`` modules that the file at ``path`` imports."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
     found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            if node.module == "scenes":
-                found.update(f"scenes.{alias.name}" for alias in node.names)
-            elif node.module.startswith("scenes."):
-                found.add(node.module)
-        elif isinstance(node, ast.Import):
-            found.update(a.name for a in node.names if a.name.startswith("scenes."))
+    for match in SCENES_IMPORT.finditer(path.read_text(encoding="utf-8")):
+        module = match["module"] or match["imported"]
+        if module:
+            found.add(f"scenes.{module}")
+        else:
+            found.update(
+                f"scenes.{name}" for name in re.findall(r"\w+", match["names"])
+            )
     return {m for m in found if _module_path(m).exists()}
 
 
