@@ -88,6 +88,37 @@ def lesson_options(function):
     return function
 
 
+quality_option = click.option(
+    "--quality",
+    type=click.Choice(QUALITIES),
+    default="low",
+    show_default=True,
+    help="low 480p15, medium 720p30, high 1080p60, 4k 2160p60.",
+)
+"""The ``--quality`` option of every command that renders."""
+
+
+def run_options(function):
+    """How scenes are rendered, shared by every command that renders."""
+    function = click.option(
+        "--verbose", is_flag=True, help="Show Manim's own logs and bars."
+    )(function)
+    function = click.option(
+        "--no-cache",
+        is_flag=True,
+        help="Render again even when nothing changed since the last render "
+        "(the new files are kept in the cache for next time).",
+    )(function)
+    function = click.option(
+        "--jobs",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Scenes rendered at once, in separate processes.  [default: the "
+        "number of cores]",
+    )(function)
+    return function
+
+
 def load_example(
     lesson_path: Path | None, words: str | None, seed: int | None
 ) -> qkmath.WorkedExample:
@@ -165,13 +196,7 @@ def list_scenes() -> None:
     "--all", "render_all", is_flag=True, help="Render every scene (see `list`)."
 )
 @lesson_options
-@click.option(
-    "--quality",
-    type=click.Choice(QUALITIES),
-    default="low",
-    show_default=True,
-    help="low 480p15, medium 720p30, high 1080p60, 4k 2160p60.",
-)
+@quality_option
 @click.option(
     "--format",
     "fmt",
@@ -199,20 +224,7 @@ def list_scenes() -> None:
     help="Also write one clip per named step into DIR/<Scene>.sections/ and "
     "an index of them, DIR/<Scene>.sections.json.",
 )
-@click.option(
-    "--jobs",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Scenes rendered at once, in separate processes.  [default: the "
-    "number of cores]",
-)
-@click.option(
-    "--no-cache",
-    is_flag=True,
-    help="Render again even when nothing changed since the last render "
-    "(the new files are kept in the cache for next time).",
-)
-@click.option("--verbose", is_flag=True, help="Show Manim's own logs and bars.")
+@run_options
 def render(
     scene_names,
     render_all,
@@ -279,13 +291,7 @@ LESSON_PAGE_SKIPS = ("AttentionLesson",)
 
 @cli.command()
 @lesson_options
-@click.option(
-    "--quality",
-    type=click.Choice(QUALITIES),
-    default="low",
-    show_default=True,
-    help="low 480p15, medium 720p30, high 1080p60, 4k 2160p60.",
-)
+@quality_option
 @click.option(
     "--out",
     "out_dir",
@@ -294,18 +300,7 @@ LESSON_PAGE_SKIPS = ("AttentionLesson",)
     show_default=True,
     help="Folder for index.html and the videos beside it.",
 )
-@click.option(
-    "--jobs",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Scenes rendered at once.  [default: the number of cores]",
-)
-@click.option(
-    "--no-cache",
-    is_flag=True,
-    help="Render every scene again, and keep the new files in the cache.",
-)
-@click.option("--verbose", is_flag=True, help="Show Manim's own logs and bars.")
+@run_options
 def lesson(lesson_path, words, seed, quality, out_dir, jobs, no_cache, verbose):
     """Render every scene and write DIR/index.html: a lesson page.
 

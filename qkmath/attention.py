@@ -279,15 +279,7 @@ def softmax(scores: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
     >>> softmax([[0.0, 0.0], [1000.0, 0.0]]).round(3).tolist()
     [[0.5, 0.5], [1.0, 0.0]]
     """
-    s = _matrix("scores", scores)
-    if mask is not None:
-        mask = np.asarray(mask, dtype=bool)
-        if mask.shape != s.shape:
-            raise ValueError(f"mask must have shape {s.shape}, got {mask.shape}")
-        s = np.where(mask, s, -np.inf)
-    shifted = s - s.max(axis=1, keepdims=True)
-    exps = np.exp(shifted)
-    return exps / exps.sum(axis=1, keepdims=True)
+    return softmax_steps(scores, mask).weights
 
 
 def attention_weights(

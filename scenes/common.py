@@ -241,15 +241,16 @@ def make_vector(
     for index, entry in enumerate(entries):
         entry.move_to(RIGHT * index * cell)
     height = max(entry.height for entry in entries) + 0.2
-    left = _bracket(height, 1).next_to(entries, LEFT, buff=0.12)
-    right = _bracket(height, -1).next_to(entries, RIGHT, buff=0.12)
+    left = make_bracket(height, 1).next_to(entries, LEFT, buff=0.12)
+    right = make_bracket(height, -1).next_to(entries, RIGHT, buff=0.12)
     vector = VGroup(left, entries, right)
     vector.entries = entries
     return vector
 
 
-def _bracket(height: float, side: int) -> VMobject:
-    arm = 0.1 * side
+def make_bracket(height: float, side: int, arm: float = 0.1) -> VMobject:
+    """One square bracket; ``side`` 1 opens to the right, -1 to the left."""
+    arm *= side
     bracket = VMobject(stroke_color=style.MUTED_COLOR, stroke_width=2)
     bracket.set_points_as_corners(
         [
@@ -295,6 +296,56 @@ def make_formula(*parts: str, size: float = 36) -> MathTex:
 def spoken_vector(values: Iterable[float]) -> str:
     """Values as a caption says them: ``(1.87, 0.09)``."""
     return "(" + ", ".join(qkmath.shown(v) for v in values) + ")"
+
+
+def spoken_rows(words: Sequence[str], rows: Iterable[Iterable[float]]) -> str:
+    """Each word with its values, as a caption says them:
+    ``“Let's” is (1.87, 0.09); “go” is (0.50, −1.20)``.
+    """
+    return "; ".join(
+        f"“{word}” is {spoken_vector(row)}"
+        for word, row in zip(words, rows, strict=True)
+    )
+
+
+def make_dot_equation(
+    left: Sequence[float],
+    right: Sequence[float],
+    total: float,
+    colors: tuple[str, str, str],
+    y: float,
+) -> VGroup:
+    """``l0 × r0 + l1 × r1 = total``, with a sign true to the shown digits.
+
+    ``colors`` are those of the left operands, the right operands and the
+    total. ``equation.terms`` holds one group per product, with its
+    ``left``, ``times`` and ``right`` parts and ``rest``, the ``+`` after it
+    (empty for the last); ``equation.sign`` and ``equation.total`` follow.
+    """
+    left_color, right_color, total_color = colors
+    sign = qkmath.dot_relation(
+        [qkmath.shown(v) for v in left],
+        [qkmath.shown(v) for v in right],
+        qkmath.shown(total),
+    )
+    terms, parts = [], []
+    for index, (a, b) in enumerate(zip(left, right, strict=True)):
+        term = VGroup()
+        term.left = make_number(a, left_color)
+        term.times = make_text("×")
+        term.right = make_number(b, right_color)
+        term.rest = [make_text("+")] if index < len(left) - 1 else []
+        term.add(term.left, term.times, term.right, *term.rest)
+        terms.append(term)
+        parts += [term.left, term.times, term.right, *term.rest]
+    equation = VGroup(*parts)
+    equation.sign = make_text(sign)
+    equation.total = make_number(total, total_color)
+    equation.add(equation.sign, equation.total)
+    equation.arrange(RIGHT, buff=0.18)
+    fit_width(equation, 13.2).move_to([0, y, 0])
+    equation.terms = terms
+    return equation
 
 
 def spoken_sum(values: Sequence[float], weights: Sequence[float], total: float) -> str:

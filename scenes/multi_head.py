@@ -24,7 +24,6 @@ from manim import (
     SurroundingRectangle,
     TransformFromCopy,
     VGroup,
-    VMobject,
     Write,
 )
 
@@ -34,6 +33,7 @@ from scenes import style
 from scenes.common import (
     LessonScene,
     fit_width,
+    make_bracket,
     make_formula,
     make_number,
     make_text,
@@ -41,9 +41,6 @@ from scenes.common import (
     make_word,
 )
 from scenes.limits import shown_example
-
-HEAD_COLORS = style.HEAD_COLORS
-MAX_HEADS = style.MAX_HEADS
 
 MATRICES = (
     ("query", "Q", style.QUERY_COLOR),
@@ -118,22 +115,11 @@ def make_grid(
             entry.move_to([right, -i * height, 0], aligned_edge=RIGHT)
     entries = VGroup(*(VGroup(*row) for row in rows))
     bracket_height = entries.height + 0.16
-    left = make_bracket(bracket_height, 1).next_to(entries, LEFT, buff=0.1)
-    right = make_bracket(bracket_height, -1).next_to(entries, RIGHT, buff=0.1)
+    left = make_bracket(bracket_height, 1, arm=0.09).next_to(entries, LEFT, buff=0.1)
+    right = make_bracket(bracket_height, -1, arm=0.09).next_to(entries, RIGHT, buff=0.1)
     grid = VGroup(left, entries, right)
     grid.entries = entries
     return grid
-
-
-def make_bracket(height: float, side: int) -> VMobject:
-    """One square bracket; ``side`` 1 opens to the right, -1 to the left."""
-    arm = 0.09 * side
-    bracket = VMobject(stroke_color=style.MUTED_COLOR, stroke_width=2)
-    top, bottom = height / 2, -height / 2
-    bracket.set_points_as_corners(
-        [[arm, top, 0], [0, top, 0], [0, bottom, 0], [arm, bottom, 0]]
-    )
-    return bracket
 
 
 def fit_into(mobject: Mobject, width: float, height: float) -> Mobject:
@@ -353,10 +339,11 @@ class MultiHeadPart:
         # Show each head's output: its attention weights times its values
         title = make_title("Each head gives its own output")
         grids = [
-            make_grid(head.output, HEAD_COLORS[h]) for h, head in enumerate(self.heads)
+            make_grid(head.output, style.HEAD_COLORS[h])
+            for h, head in enumerate(self.heads)
         ]
         colors = [
-            HEAD_COLORS[h]
+            style.HEAD_COLORS[h]
             for h, head in enumerate(self.heads)
             for _ in range(head.d_head)
         ]
@@ -418,7 +405,7 @@ class MultiHeadPart:
 
     def _head_label(self, h: int) -> VGroup:
         """``head 2`` in the head's colour, over ``default`` if it was added."""
-        label = VGroup(make_text(f"head {h + 1}", HEAD_COLORS[h]))
+        label = VGroup(make_text(f"head {h + 1}", style.HEAD_COLORS[h]))
         if self.added_head and h == 1:
             label.add(make_text("default", style.MUTED_COLOR, style.SMALL_SIZE))
         return label.arrange(DOWN, buff=0.06)
@@ -428,10 +415,10 @@ class MultiHeadPart:
         marks = VGroup()
         weights = self.heads[h].attention_weights
         for i, j in enumerate(most_attended(weights)):
-            entry = grid.entries[i][j].set_color(HEAD_COLORS[h])
+            entry = grid.entries[i][j].set_color(style.HEAD_COLORS[h])
             marks.add(
                 SurroundingRectangle(
-                    entry, color=HEAD_COLORS[h], buff=0.06, stroke_width=2
+                    entry, color=style.HEAD_COLORS[h], buff=0.06, stroke_width=2
                 )
             )
         return marks
@@ -442,10 +429,10 @@ class MultiHeadPart:
             corner_radius=0.15,
             width=3.4,
             height=1.0,
-            stroke_color=HEAD_COLORS[h],
+            stroke_color=style.HEAD_COLORS[h],
             stroke_width=3,
         )
-        name = make_text(self._head_name(h), HEAD_COLORS[h], style.SMALL_SIZE)
+        name = make_text(self._head_name(h), style.HEAD_COLORS[h], style.SMALL_SIZE)
         what = make_text("its own weights", style.MUTED_COLOR, style.SMALL_SIZE)
         text = VGroup(name, what).arrange(DOWN, buff=0.1)
         fit_into(text, box.width - 0.3, box.height - 0.15).move_to(box)
@@ -469,7 +456,7 @@ class MultiHeadPart:
                 corner_radius=0.12,
                 width=column.width + 0.4,
                 height=ceiling - bottom + 0.3,
-                stroke_color=HEAD_COLORS[h],
+                stroke_color=style.HEAD_COLORS[h],
                 stroke_width=2,
                 stroke_opacity=0.6,
             )

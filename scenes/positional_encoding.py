@@ -30,6 +30,7 @@ from scenes.common import (
     make_title,
     make_vector,
     make_word,
+    spoken_rows,
     spoken_vector,
 )
 
@@ -87,14 +88,7 @@ class PositionalEncodingPart:
         self.scene.step("Word embeddings")
         self.scene.narrate(
             f"Each word starts as a word embedding of {self.example.d_model} "
-            "numbers: "
-            + "; ".join(
-                f"“{word}” is {spoken_vector(row)}"
-                for word, row in zip(
-                    self.example.words, self.example.embeddings, strict=True
-                )
-            )
-            + "."
+            "numbers: " + spoken_rows(self.example.words, self.example.embeddings) + "."
         )
         # Show each word with its embedding values
         title = make_title("Positional encoding")
@@ -173,12 +167,7 @@ class PositionalEncodingPart:
         self.scene.step("Position-encoded values")
         self.scene.narrate(
             "Each word now carries its meaning and its place: "
-            + "; ".join(
-                f"“{word}” is {spoken_vector(row)}"
-                for word, row in zip(
-                    self.example.words, self.example.position_encoded, strict=True
-                )
-            )
+            + spoken_rows(self.example.words, self.example.position_encoded)
             + "."
         )
         # End on each word beside its position-encoded values

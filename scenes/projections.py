@@ -29,6 +29,7 @@ from scenes.common import (
     LessonScene,
     column,
     fit_width,
+    make_dot_equation,
     make_formula,
     make_node,
     make_number,
@@ -305,7 +306,8 @@ class ProjectionPart:
                 for w, line in zip(weights, lines, strict=True)
             )
         )
-        equation = self._build_equation(inputs, weights, total)
+        colors = (style.ENCODED_COLOR, style.WEIGHT_COLOR, self.projection.color)
+        equation = make_dot_equation(inputs, weights, total, colors, EQUATION_Y)
         caption = self._caption(token, output)
         ordinal = ("first", "second", "third", "fourth")[output]
         self.scene.narrate(
@@ -326,8 +328,8 @@ class ProjectionPart:
         if detailed:
             for k, term in enumerate(equation.terms):
                 self.scene.play(
-                    TransformFromCopy(self.values[k], term.value),
-                    TransformFromCopy(labels[k], term.weight),
+                    TransformFromCopy(self.values[k], term.left),
+                    TransformFromCopy(labels[k], term.right),
                     FadeIn(term.times, *term.rest),
                     run_time=run_time,
                 )
@@ -337,8 +339,8 @@ class ProjectionPart:
                     anim
                     for k, term in enumerate(equation.terms)
                     for anim in (
-                        TransformFromCopy(self.values[k], term.value),
-                        TransformFromCopy(labels[k], term.weight),
+                        TransformFromCopy(self.values[k], term.left),
+                        TransformFromCopy(labels[k], term.right),
                         FadeIn(term.times, *term.rest),
                     )
                 ),
@@ -357,31 +359,6 @@ class ProjectionPart:
             run_time=0.4,
         )
         return result
-
-    def _build_equation(self, inputs, weights, total) -> VGroup:
-        """``1.87 × 2.22 + 1.09 × −0.05 = 4.10`` with a sign that is true."""
-        left = [qkmath.shown(v) for v in inputs]
-        right = [qkmath.shown(w) for w in weights]
-        sign = qkmath.dot_relation(left, right, qkmath.shown(total))
-        terms = []
-        parts = []
-        for index, (value, weight) in enumerate(zip(inputs, weights, strict=True)):
-            term = VGroup()
-            term.value = make_number(value, style.ENCODED_COLOR)
-            term.times = make_text("×")
-            term.weight = make_number(weight, style.WEIGHT_COLOR)
-            term.rest = [make_text("+")] if index < len(inputs) - 1 else []
-            term.add(term.value, term.times, term.weight, *term.rest)
-            terms.append(term)
-            parts += [term.value, term.times, term.weight, *term.rest]
-        equation = VGroup(*parts)
-        equation.sign = make_text(sign)
-        equation.total = make_number(total, self.projection.color)
-        equation.add(equation.sign, equation.total)
-        equation.arrange(RIGHT, buff=0.18)
-        fit_width(equation, 13.2).move_to([0, EQUATION_Y, 0])
-        equation.terms = terms
-        return equation
 
     def _caption(self, token: int, output: int):
         word = self.example.words[token]

@@ -30,11 +30,13 @@ from scenes import style
 from scenes.common import (
     LessonScene,
     fit_width,
+    make_dot_equation,
     make_number,
     make_text,
     make_title,
     make_vector,
     make_word,
+    spoken_sum,
 )
 
 PANEL_LEFT, PANEL_RIGHT = -6.8, -0.6
@@ -465,7 +467,8 @@ class SimilarityPart:
         words = self.example.words
         query, key_vector = self.queries[token], self.keys[key]
         score = self.head.scores[token, key]
-        equation = self._build_equation(query, key_vector, score)
+        colors = (style.QUERY_COLOR, style.KEY_COLOR, style.SCORE_COLOR)
+        equation = make_dot_equation(query, key_vector, score, colors, EQUATION_Y)
         caption = make_text(
             f"multiply the query of “{words[token]}” and the key of "
             f"“{words[key]}” value by value, and add",
@@ -485,7 +488,7 @@ class SimilarityPart:
             self.scene.narrate(
                 f"Multiply the query of “{words[token]}” by the key of "
                 f"“{words[key]}” value by value and add: "
-                f"{equation.spoken} {qkmath.shown(score)}."
+                f"{spoken_sum(query, key_vector, score)}."
             )
         self.scene.play(FadeIn(frame), FadeIn(caption), run_time=run_time)
         moves = [
@@ -505,34 +508,6 @@ class SimilarityPart:
         self.scene.play(TransformFromCopy(equation.total, cell), run_time=run_time)
         self.scene.play(FadeOut(equation, frame, caption), run_time=0.4)
         self.cells[token][key] = cell
-
-    def _build_equation(self, left, right, total) -> VGroup:
-        """``4.10 × 1.39 + 3.70 × 1.63 = 11.73`` with a sign that is true."""
-        shown_left = [qkmath.shown(v) for v in left]
-        shown_right = [qkmath.shown(v) for v in right]
-        sign = qkmath.dot_relation(shown_left, shown_right, qkmath.shown(total))
-        terms, parts = [], []
-        for index, (a, b) in enumerate(zip(left, right, strict=True)):
-            term = VGroup()
-            term.left = make_number(a, style.QUERY_COLOR)
-            term.times = make_text("×")
-            term.right = make_number(b, style.KEY_COLOR)
-            term.rest = [make_text("+")] if index < len(left) - 1 else []
-            term.add(term.left, term.times, term.right, *term.rest)
-            terms.append(term)
-            parts += [term.left, term.times, term.right, *term.rest]
-        equation = VGroup(*parts)
-        equation.sign = make_text(sign)
-        equation.total = make_number(total, style.SCORE_COLOR)
-        equation.add(equation.sign, equation.total)
-        equation.arrange(RIGHT, buff=0.18)
-        fit_width(equation, 13.2).move_to([0, EQUATION_Y, 0])
-        equation.terms = terms
-        products = " + ".join(
-            f"{a} × {b}" for a, b in zip(shown_left, shown_right, strict=True)
-        )
-        equation.spoken = f"{products} {sign}"
-        return equation
 
     def _division_example(self) -> VGroup:
         """``11.73 ÷ √2 = 8.29``: the first score, scaled."""

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import av
@@ -17,6 +20,7 @@ from PIL import Image
 
 from cli import cli
 from scenes.registry import SCENES
+from tests.scenes import golden
 
 
 def run(*args: str, env: dict | None = None):
@@ -360,12 +364,6 @@ def test_multi_head_scene_refuses_too_many_heads_but_others_render(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("lesson", ["default", "special"])
 def test_manims_own_command_renders_the_scene_and_the_lesson(tmp_path, lesson):
-    import os
-    import subprocess
-    import sys
-
-    from tests.scenes import golden
-
     env = {k: v for k, v in os.environ.items() if k != "QKANIM_LESSON"}
     if golden.LESSONS[lesson]:
         env["QKANIM_LESSON"] = str(golden.LESSONS[lesson])

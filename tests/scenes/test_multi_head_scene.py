@@ -7,7 +7,7 @@ import pytest
 
 import qkmath
 from scenes.limits import fits, shown_example
-from scenes.multi_head import MAX_HEADS
+from scenes.style import MAX_HEADS
 from tests.scenes import golden
 from tests.scenes.test_shown_numbers import shown_numbers
 
