@@ -6,7 +6,6 @@ Run from the repository root as ``python cli.py COMMAND``.
 from __future__ import annotations
 
 import re
-import signal
 import sys
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import click
 
 import qkmath
 from qkmath.export import FORMATS, render_values
+from scenes import stopping
 from scenes.registry import DEFAULT_SCENE, SCENES
 
 QUALITIES = ("low", "medium", "high", "4k")
@@ -348,19 +348,17 @@ class Terminated(BaseException):
     """SIGTERM, raised where the program is so that cleanup runs."""
 
 
-def _terminate(signum, frame) -> None:
-    raise Terminated
-
-
 def main() -> None:
     """Run the command line.
 
     Ctrl-C ends it with one line and status 130, SIGTERM with status 143;
     both unwind normally, so temporary files are removed on the way out.
     """
-    signal.signal(signal.SIGTERM, _terminate)
+    stopping.install(Terminated, ctrl_c=True)
     try:
         cli.main(prog_name="cli.py", standalone_mode=False)
+        # A stop that Python dropped and no later check raised again
+        stopping.check()
     except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("Interrupted.", err=True)
         sys.exit(130)

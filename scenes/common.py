@@ -31,7 +31,7 @@ from manim import (
 )
 
 import qkmath
-from scenes import glyphs, style
+from scenes import glyphs, stopping, style
 
 LESSON_ENV = "QKANIM_LESSON"
 """Environment variable naming a lesson file for scenes rendered by
@@ -83,6 +83,11 @@ class LessonScene(Scene):
         self.camera.background_color = style.BACKGROUND_COLOR
         if config.transparent:
             self.camera.background_opacity = 0
+
+    def update_to_time(self, t: float) -> None:
+        # Once per frame: a stop that Python dropped is raised again here
+        stopping.check()
+        super().update_to_time(t)
 
     def step(self, name: str) -> None:
         """Start a named section: one chapter of the video."""

@@ -16,6 +16,8 @@ import av
 import numpy as np
 from PIL import Image
 
+from scenes import stopping
+
 PALETTE_SAMPLES = 12
 """Frames, spread over the video, whose colours make the shared palette."""
 
@@ -89,6 +91,7 @@ def write_gif(source: Path, target: Path) -> None:
         for index, frame in enumerate(container.decode(stream)):
             if index % step:
                 continue
+            stopping.check()
             image = Image.fromarray(frame.to_ndarray(format="rgb24"))
             indices = np.asarray(
                 image.quantize(palette=palette, dither=Image.Dither.NONE)

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import qkmath
+from scenes import stopping
 from scenes.registry import SCENES, scene_info
 
 REPO = Path(__file__).resolve().parent.parent
@@ -363,6 +364,7 @@ def publish(source: Path, target: Path) -> None:
     temporary = target.with_name(f".{target.name}.{os.getpid()}.part")
     try:
         shutil.copyfile(source, temporary)
+        stopping.check()
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
@@ -374,6 +376,7 @@ def publish_folder(source: Path, target: Path) -> None:
     old = target.with_name(f".{target.name}.{os.getpid()}.old")
     try:
         shutil.copytree(source, temporary)
+        stopping.check()
         if target.exists():
             os.replace(target, old)
         os.replace(temporary, target)
@@ -606,8 +609,10 @@ def render_scene(name: str, job: RenderJob, look_in_cache: bool = True) -> Rende
     entry.mkdir()
     try:
         render_into_entry(name, job, entry, scratch)
+        stopping.check()
         # Kept even with use_cache off: --no-cache refreshes the cache
         _store_entry(entry, outputs_dir() / key)
+        stopping.check()
         manifest = json.loads((entry / "manifest.json").read_text(encoding="utf-8"))
         return publish_entry(name, entry, manifest, job)
     finally:
@@ -717,14 +722,11 @@ def _worker(tasks, results, job: RenderJob) -> None:
     moment after ``put``, so ``get_nowait`` could find it empty and leave
     scenes unrendered.
     """
-
-    def stop(signum, frame):
-        raise Stopped
-
-    signal.signal(signal.SIGTERM, stop)
+    stopping.install(Stopped, ctrl_c=False)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         while (name := tasks.get()) is not None:
+            stopping.check()
             results.put(("start", name, None))
             try:
                 rendered = render_scene(name, job, look_in_cache=False)
@@ -758,6 +760,7 @@ def _render_in_workers(
     finished = False
     try:
         while remaining:
+            stopping.check()
             try:
                 kind, name, payload = results.get(timeout=0.5)
             except queue.Empty:
