@@ -76,6 +76,17 @@ def test_settings_change_the_key(change):
     )
 
 
+def test_every_format_has_its_own_key():
+    # GIF and MOV once shared one: a MOV in the cache then broke `--format gif`
+    example = qkmath.compute(qkmath.default_lesson())
+    keys = {
+        render.cache_key("ComputeQueryValues", render.RenderJob(example, fmt=fmt))
+        for fmt in ("mp4", "webm", "gif", "mov", "png")
+    }
+
+    assert len(keys) == 5
+
+
 def test_values_change_the_key():
     lesson = qkmath.default_lesson()
     other = qkmath.lesson_from_mapping({**qkmath.DEFAULT_LESSON, "scale": False})
