@@ -8,7 +8,7 @@ A lesson with one head gets the documented default second head of
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from manim import (
     DOWN,
@@ -35,7 +35,6 @@ from scenes.common import (
     fit_width,
     make_bracket,
     make_formula,
-    make_number,
     make_text,
     make_title,
     make_word,
@@ -76,6 +75,9 @@ MARK_GAP = 0.3
 HEAD_GAP = 0.6
 """Horizontal space between the columns of two heads."""
 
+LINE_GAP = 0.5
+"""Vertical distance between two lines of heads."""
+
 MAX_ZOOM = 1.25
 """Most a small table is enlarged to use the screen."""
 
@@ -94,15 +96,16 @@ def make_grid(
     color: str | Sequence[str],
     size: int = style.NUMBER_SIZE,
     row_gap: float = ROW_GAP,
+    written: Callable[[float], str] = qkmath.shown,
 ) -> VGroup:
     """A matrix of values in brackets, right-aligned in columns.
 
     ``color`` is one colour, or one per column. ``grid.entries[i][j]``
-    holds the number of row ``i``, column ``j``.
+    holds the number of row ``i``, column ``j``, as ``written`` writes it.
     """
     colors = [color] * len(matrix[0]) if isinstance(color, str) else color
     rows = [
-        [make_number(v, c, size) for v, c in zip(row, colors, strict=True)]
+        [make_text(written(v), c, size) for v, c in zip(row, colors, strict=True)]
         for row in matrix
     ]
     widths = [
@@ -307,7 +310,12 @@ class MultiHeadPart:
         # Show every head's attention weights, where each looks most marked
         title = make_title("Each head attends in its own way")
         grids = [
-            make_grid(head.attention_weights, style.TEXT_COLOR, row_gap=MARK_GAP)
+            make_grid(
+                qkmath.as_percentages(head.attention_weights),
+                style.TEXT_COLOR,
+                row_gap=MARK_GAP,
+                written=qkmath.shown_percent,
+            )
             for head in self.heads
         ]
         marks = VGroup(*(self._mark_most(h, grid) for h, grid in enumerate(grids)))
@@ -320,10 +328,10 @@ class MultiHeadPart:
         units = VGroup(
             *(VGroup(*parts) for parts in zip(grids, marks, columns, strict=True))
         )
-        units.arrange(RIGHT, buff=HEAD_GAP, aligned_edge=DOWN)
-        frames, labels = self._head_frames(units)
-        place(VGroup(units, frames, labels), words_width(self.words))
-        rows = word_labels(self.words, grids[0].entries, frames[0])
+        frames, labels, firsts = self._lay_out_in_lines(units)
+        rows = VGroup(
+            *(word_labels(self.words, grids[h].entries, frames[h]) for h in firsts)
+        )
 
         self.scene.clear_screen()
         self.scene.narrate(self._attention_sentence())
@@ -438,11 +446,51 @@ class MultiHeadPart:
         fit_into(text, box.width - 0.3, box.height - 0.15).move_to(box)
         return VGroup(box, text)
 
-    def _head_frames(self, columns: Sequence[Mobject]) -> tuple[VGroup, VGroup]:
-        """A frame around each head's column, with the head's name on top."""
+    def _lay_out_in_lines(self, units: VGroup) -> tuple[VGroup, VGroup, list[int]]:
+        """Place the heads side by side, or in two lines when that shows
+        three or more heads larger; frame each one.
+
+        Returns the frames, the head names, and the first head of each line
+        (where the words of the rows go).
+        """
+        reserve = words_width(self.words)
+        choices = [len(units)]
+        if len(units) >= 3:
+            choices.append(math.ceil(len(units) / 2))
+
+        def lay_out(per_line: int) -> tuple[VGroup, VGroup, VGroup, list[int]]:
+            firsts = list(range(0, len(units), per_line))
+            lines, frames, labels = VGroup(), VGroup(), VGroup()
+            for first in firsts:
+                line = VGroup(*units[first : first + per_line])
+                line.arrange(RIGHT, buff=HEAD_GAP, aligned_edge=DOWN)
+                line_frames, line_labels = self._head_frames(line, first)
+                lines.add(VGroup(line, line_frames, line_labels))
+                frames.add(*line_frames)
+                labels.add(*line_labels)
+            lines.arrange(DOWN, buff=LINE_GAP)
+            return lines, frames, labels, firsts
+
+        def zoom(body: Mobject) -> float:
+            width = RIGHT_EDGE - LEFT_EDGE - reserve
+            height = CONTENT_TOP - CONTENT_BOTTOM
+            return min(MAX_ZOOM, width / body.width, height / body.height)
+
+        best = max(choices, key=lambda per_line: zoom(lay_out(per_line)[0]))
+        body, frames, labels, firsts = lay_out(best)
+        place(body, reserve)
+        return frames, labels, firsts
+
+    def _head_frames(
+        self, columns: Sequence[Mobject], first: int = 0
+    ) -> tuple[VGroup, VGroup]:
+        """A frame around each head's column, with the head's name on top.
+
+        The columns are those of heads ``first``, ``first + 1``, ...
+        """
         labels = VGroup(
             *(
-                fit_width(self._head_label(h), column.width)
+                fit_width(self._head_label(first + h), column.width)
                 for h, column in enumerate(columns)
             )
         )
@@ -456,7 +504,7 @@ class MultiHeadPart:
                 corner_radius=0.12,
                 width=column.width + 0.4,
                 height=ceiling - bottom + 0.3,
-                stroke_color=style.HEAD_COLORS[h],
+                stroke_color=style.HEAD_COLORS[first + h],
                 stroke_width=2,
                 stroke_opacity=0.6,
             )
@@ -499,7 +547,7 @@ class MultiHeadPart:
         word = self.words[0]
         looks = ", ".join(
             f"in head {h + 1} at “{self.words[j]}” "
-            f"({qkmath.shown(head.attention_weights[0, j])})"
+            f"({qkmath.shown_percent(100 * head.attention_weights[0, j])})"
             for h, head in enumerate(self.heads)
             for j in [most_attended(head.attention_weights)[0]]
         )

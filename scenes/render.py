@@ -69,12 +69,13 @@ TOOLS = {
 X264_OPTIONS = {"bf": "0"}
 """Settings every H.264 encode gets: no B-frames. With them, x264 (as built
 into PyAV 18) gave other bytes for the same frames now and then on an idle
-machine and in most renders on a busy one, always in one animation. Its adaptive B-frame choice reads memory that
-nothing has written, so the result depends on what earlier allocations
-left there, which depends on how the threads happened to run. (Filling
-fresh memory with a fixed byte also made the bytes steady, which points
-there, but cost a quarter of the render time at 1080p.) Without B-frames
-every encode came out the same, for about 6% larger files."""
+machine and in most renders on a busy one, always in one animation. Its
+adaptive B-frame choice reads memory that nothing has written, so the
+result depends on what earlier allocations left there, which depends on
+how the threads happened to run. (Filling fresh memory with a fixed byte
+also made the bytes steady, which points there, but cost a quarter of the
+render time at 1080p.) Without B-frames every encode came out the same,
+for about 6% larger files."""
 
 ENCODER_OPTIONS = {
     "mp4": {"crf": "23", "preset": "veryfast", **X264_OPTIONS},

@@ -19,8 +19,20 @@ def computed_numbers(example: qkmath.WorkedExample) -> set[str]:
     arrays = [example.position_encoded, example.output]
     for head in example.heads:
         arrays += list(head.weights.values())
-        arrays += [head.attention_weights, head.output]
+        arrays += [head.output]
     return {qkmath.shown(value) for array in arrays for value in array.flat}
+
+
+def attention_percentages(head: qkmath.HeadExample) -> list[str]:
+    """A head's attention weights as the scene writes them: percentages."""
+    return [
+        qkmath.shown_percent(p)
+        for p in qkmath.as_percentages(head.attention_weights).flat
+    ]
+
+
+def shown_percentages(texts: list[str]) -> list[str]:
+    return [t for t in texts if t.endswith("%") and shown_numbers([t[:-1]])]
 
 
 @pytest.fixture(params=list(golden.LESSONS))
@@ -34,9 +46,13 @@ def test_every_shown_number_is_a_computed_value(rendered):
     scene, example = rendered
 
     shown = shown_numbers(scene.shown_texts)
+    percentages = shown_percentages(scene.shown_texts)
+    computed = {p for head in example.heads for p in attention_percentages(head)}
 
     assert shown, "the scene showed no numbers at all"
     assert sorted(set(shown) - computed_numbers(example)) == []
+    assert percentages, "the scene showed no attention weights"
+    assert sorted(set(percentages) - computed) == []
 
 
 def test_the_concatenated_output_is_shown_in_reading_order(rendered):
@@ -62,8 +78,9 @@ def test_each_head_shows_its_weights_attention_and_output(rendered):
     shown = set(scene.shown_texts)
 
     for index, head in enumerate(example.heads):
-        arrays = [*head.weights.values(), head.attention_weights, head.output]
+        arrays = [*head.weights.values(), head.output]
         wanted = [qkmath.shown(v) for array in arrays for v in array.flat]
+        wanted += attention_percentages(head)
         missing = [v for v in wanted if v not in shown]
         assert missing == [], f"head {index + 1}"
 
