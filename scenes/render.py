@@ -607,7 +607,7 @@ def cached(name: str, job: RenderJob) -> Rendered | None:
         return None
     entry = outputs_dir() / cache_key(name, job)
     manifest = read_entry(entry)
-    if manifest is None or not (entry / f"video.{job.fmt}").is_file():
+    if manifest is None:
         return None
     rendered = publish_entry(name, entry, manifest, job)
     return Rendered(rendered.scene, rendered.files, rendered.chapters, cached=True)
@@ -629,7 +629,6 @@ def render_scene(name: str, job: RenderJob, look_in_cache: bool = True) -> Rende
         stopping.check()
         # Kept even with use_cache off: --no-cache refreshes the cache
         _store_entry(entry, outputs_dir() / key)
-        stopping.check()
         manifest = json.loads((entry / "manifest.json").read_text(encoding="utf-8"))
         return publish_entry(name, entry, manifest, job)
     finally:
