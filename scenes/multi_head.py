@@ -182,14 +182,19 @@ def caption(text: str) -> Mobject:
     return fit_width(line, RIGHT_EDGE - LEFT_EDGE).move_to([0, CAPTION_Y, 0])
 
 
+def fitting_scale(body: Mobject, reserve: float = 0.0) -> float:
+    """The scale at which :func:`place` shows ``body``."""
+    width = RIGHT_EDGE - LEFT_EDGE - reserve
+    height = CONTENT_TOP - CONTENT_BOTTOM
+    return min(MAX_ZOOM, width / body.width, height / body.height)
+
+
 def place(body: Mobject, reserve: float = 0.0) -> Mobject:
     """Fit ``body`` between title and caption, ``reserve`` left free on its left.
 
     A small body is enlarged, at most by ``MAX_ZOOM``.
     """
-    width = RIGHT_EDGE - LEFT_EDGE - reserve
-    height = CONTENT_TOP - CONTENT_BOTTOM
-    body.scale(min(MAX_ZOOM, width / body.width, height / body.height))
+    body.scale(fitting_scale(body, reserve))
     return body.move_to([reserve / 2, (CONTENT_TOP + CONTENT_BOTTOM) / 2, 0])
 
 
@@ -471,13 +476,15 @@ class MultiHeadPart:
             lines.arrange(DOWN, buff=LINE_GAP)
             return lines, frames, labels, firsts
 
-        def zoom(body: Mobject) -> float:
-            width = RIGHT_EDGE - LEFT_EDGE - reserve
-            height = CONTENT_TOP - CONTENT_BOTTOM
-            return min(MAX_ZOOM, width / body.width, height / body.height)
-
-        best = max(choices, key=lambda per_line: zoom(lay_out(per_line)[0]))
-        body, frames, labels, firsts = lay_out(best)
+        tried = []
+        for per_line in choices:
+            layout = lay_out(per_line)
+            tried.append((fitting_scale(layout[0], reserve), per_line, layout))
+        # Of equally large layouts the first, one line, wins
+        _, best, layout = max(tried, key=lambda attempt: attempt[0])
+        if best != choices[-1]:
+            layout = lay_out(best)  # the later attempts moved the heads
+        body, frames, labels, firsts = layout
         place(body, reserve)
         return frames, labels, firsts
 
