@@ -21,6 +21,7 @@ What a user can rely on, and how it is kept:
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import importlib
 import importlib.metadata
@@ -770,8 +771,18 @@ def _render_in_workers(
         context.Process(target=_worker, args=(tasks, results, job), daemon=True)
         for _ in range(workers)
     ]
-    for process in processes:
-        process.start()
+    # A worker starts as a copy of this process, garbage included. If the
+    # worker's collector finalises objects it inherited, C state they point
+    # to may not survive the fork: a worker forked from the test process,
+    # after many renders there, crashed while collecting. Frozen, what
+    # exists now is never collected in a worker.
+    gc.collect()
+    gc.freeze()
+    try:
+        for process in processes:
+            process.start()
+    finally:
+        gc.unfreeze()
     remaining = set(names)
     finished = False
     try:
